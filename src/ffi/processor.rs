@@ -1,0 +1,149 @@
+//! `last9_genai_processor`: the opaque handle around `crate::Processor` and the calls made on it.
+
+use std::ffi::c_char;
+
+use super::bytes::last9_genai_bytes;
+use super::error_buf::write_error;
+use super::panic::{guard_or, guard_status};
+use super::status::last9_genai_status;
+use crate::Processor;
+
+/// An enrichment processor: configuration, price table and the bounded conversation / trace memory.
+///
+/// Thread safety: one handle may be used by any number of threads at once for `last9_genai_enrich_traces` and
+/// `last9_genai_processor_stats`; `last9_genai_processor_free` must not race with any other call on the handle.
+pub struct last9_genai_processor {
+    inner: Processor,
+}
+
+/// Borrows `len` bytes at `ptr`; a zero length may come with any pointer (Go passes NULL for an empty slice).
+unsafe fn input<'a>(ptr: *const u8, len: usize) -> Option<&'a [u8]> {
+    if len == 0 {
+        Some(&[])
+    } else if ptr.is_null() {
+        None
+    } else {
+        Some(std::slice::from_raw_parts(ptr, len))
+    }
+}
+
+/// The library version, e.g. "0.1.0": static, NUL-terminated, never NULL, never freed.
+#[no_mangle]
+pub extern "C" fn last9_genai_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// ABI version marker. Hosts reference this symbol so that linking against a library with an incompatible ABI fails
+/// at build time instead of misbehaving at run time. Returns 1.
+#[no_mangle]
+pub extern "C" fn last9_genai_abi_v1() -> u32 {
+    1
+}
+
+/// Creates a processor from a JSON configuration (`config_json`, `config_len` bytes of UTF-8; `{}` means defaults).
+///
+/// On `Ok`, `*processor_out` receives a handle to release with `last9_genai_processor_free`. On any other status
+/// nothing is allocated and `*processor_out` is left untouched; if `error_buf` is not NULL a NUL-terminated message
+/// naming the offending key is written into it (at most `error_cap` bytes including the NUL) and its length without
+/// the NUL into `*error_len_out` (if not NULL).
+#[no_mangle]
+pub extern "C" fn last9_genai_processor_new(
+    config_json: *const u8,
+    config_len: usize,
+    error_buf: *mut c_char,
+    error_cap: usize,
+    error_len_out: *mut usize,
+    processor_out: *mut *mut last9_genai_processor,
+) -> last9_genai_status {
+    guard_status(|| {
+        let Some(config) = (unsafe { input(config_json, config_len) }) else {
+            write_error("config_json is NULL", error_buf, error_cap, error_len_out);
+            return last9_genai_status::NullPointer;
+        };
+        if processor_out.is_null() {
+            write_error("processor_out is NULL", error_buf, error_cap, error_len_out);
+            return last9_genai_status::NullPointer;
+        }
+        match Processor::from_json(config) {
+            Ok(inner) => {
+                unsafe { *processor_out = Box::into_raw(Box::new(last9_genai_processor { inner })) };
+                last9_genai_status::Ok
+            }
+            Err(e) => {
+                write_error(&e.to_string(), error_buf, error_cap, error_len_out);
+                last9_genai_status::InvalidConfig
+            }
+        }
+    })
+}
+
+/// Releases a processor and all its memory. NULL is a no-op. No other call may use the handle during or after this.
+#[no_mangle]
+pub extern "C" fn last9_genai_processor_free(processor: *mut last9_genai_processor) {
+    guard_or((), || {
+        if !processor.is_null() {
+            drop(unsafe { Box::from_raw(processor) });
+        }
+    })
+}
+
+/// Enriches one OTLP `ExportTraceServiceRequest` (byte-identical to `TracesData`).
+///
+/// On `Ok`, `*output_out` receives the enriched request as a new `last9_genai_bytes` that the caller owns and
+/// releases with `last9_genai_bytes_free`; every input byte not deliberately changed is kept, including fields this
+/// library does not know. On any other status nothing is allocated, `*output_out` is untouched, the processor's
+/// memory is unchanged, and a message is written to `error_buf` as in `last9_genai_processor_new`.
+/// Safe to call from many threads at once on one handle.
+#[no_mangle]
+pub extern "C" fn last9_genai_enrich_traces(
+    processor: *const last9_genai_processor,
+    input_data: *const u8,
+    input_len: usize,
+    error_buf: *mut c_char,
+    error_cap: usize,
+    error_len_out: *mut usize,
+    output_out: *mut *mut last9_genai_bytes,
+) -> last9_genai_status {
+    guard_status(|| {
+        let (Some(p), Some(data)) = (unsafe { processor.as_ref() }, unsafe { input(input_data, input_len) }) else {
+            write_error("processor or input_data is NULL", error_buf, error_cap, error_len_out);
+            return last9_genai_status::NullPointer;
+        };
+        if output_out.is_null() {
+            write_error("output_out is NULL", error_buf, error_cap, error_len_out);
+            return last9_genai_status::NullPointer;
+        }
+        match p.inner.enrich(data) {
+            Ok(out) => {
+                unsafe { *output_out = last9_genai_bytes::boxed(out) };
+                last9_genai_status::Ok
+            }
+            Err(e) => {
+                write_error(&e.to_string(), error_buf, error_cap, error_len_out);
+                last9_genai_status::MalformedInput
+            }
+        }
+    })
+}
+
+/// Writes the processor's cumulative counters as a JSON object into a new `*stats_out` (free it with
+/// `last9_genai_bytes_free`). Keys: batches, spans_seen, spans_enriched, priced, unpriced_model, duplicate,
+/// provided, errors, conversations_tracked, traces_tracked, conversation_evictions, trace_evictions, and
+/// cost_usd_by_model (an object of model -> USD).
+#[no_mangle]
+pub extern "C" fn last9_genai_processor_stats(
+    processor: *const last9_genai_processor,
+    stats_out: *mut *mut last9_genai_bytes,
+) -> last9_genai_status {
+    guard_status(|| {
+        let Some(p) = (unsafe { processor.as_ref() }) else {
+            return last9_genai_status::NullPointer;
+        };
+        if stats_out.is_null() {
+            return last9_genai_status::NullPointer;
+        }
+        let json = p.inner.stats_json();
+        unsafe { *stats_out = last9_genai_bytes::boxed(json.into_bytes()) };
+        last9_genai_status::Ok
+    })
+}

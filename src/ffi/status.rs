@@ -1,0 +1,44 @@
+//! Status codes returned by every fallible export.
+
+use std::ffi::c_char;
+
+/// Result of a fallible `last9_genai_*` call.
+///
+/// Numbers are grouped in blocks of 100 by cause and never reused: a retired code stays here as a comment so that a
+/// host compiled against an older header never misreads a newer library.
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum last9_genai_status {
+    /// Success; every output pointer was written.
+    Ok = 0,
+    /// A required pointer argument was NULL (or a non-zero length came with a NULL data pointer).
+    NullPointer = 1,
+    /// The configuration JSON was not valid UTF-8/JSON, had an unknown key or a bad value; the error buffer names the key.
+    InvalidConfig = 100,
+    /// The input bytes are not a well-formed OTLP `ExportTraceServiceRequest`; nothing was written, nothing to free.
+    MalformedInput = 200,
+    /// A Rust panic was caught at the boundary. The handle stays usable; the call had no effect.
+    Panic = 900,
+}
+
+fn status_text(code: u32) -> &'static [u8] {
+    use last9_genai_status as S;
+    match code {
+        c if c == S::Ok as u32 => b"ok\0",
+        c if c == S::NullPointer as u32 => b"a required pointer argument was NULL\0",
+        c if c == S::InvalidConfig as u32 => b"invalid configuration\0",
+        c if c == S::MalformedInput as u32 => {
+            b"input is not a well-formed OTLP ExportTraceServiceRequest\0"
+        }
+        c if c == S::Panic as u32 => b"internal error: a panic was caught at the C boundary\0",
+        _ => b"unknown status code\0",
+    }
+}
+
+/// A static, NUL-terminated English description of a status code. Never NULL; never free it.
+///
+/// Takes the code as an integer so that a value this library does not know is answered, not undefined behaviour.
+#[no_mangle]
+pub extern "C" fn last9_genai_status_text(status: u32) -> *const c_char {
+    status_text(status).as_ptr().cast()
+}
