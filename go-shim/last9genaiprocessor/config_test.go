@@ -1,0 +1,175 @@
+package last9genaiprocessor
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
+)
+
+func f64(v float64) *float64 { return &v }
+
+func TestCreateDefaultConfig(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	assert.Equal(t, &Config{
+		UseDefaultPricing: true,
+		MaxConversations:  100_000,
+		ConversationTTL:   24 * time.Hour,
+		MaxTraces:         50_000,
+		TraceTTL:          5 * time.Minute,
+	}, cfg)
+	assert.NoError(t, componenttest.CheckConfigStruct(cfg))
+	assert.NoError(t, confmap.Validate(cfg))
+}
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+
+	tests := []struct {
+		name    string
+		want    *Config
+		wantErr string
+	}{
+		{name: "", want: createDefaultConfig().(*Config)},
+		{name: "full", want: &Config{
+			Pricing: map[string]ModelPrice{"acme-chat-1": {
+				Input: f64(1.5), Output: f64(6), CacheRead: f64(0.15), CacheWrite: f64(1.875), Reasoning: f64(6),
+				InputAbove200k: f64(3), OutputAbove200k: f64(12), CacheReadAbove200k: f64(0.3), CacheWriteAbove200k: f64(3.75),
+			}},
+			PricingFile:        "testdata/litellm_prices.json",
+			UseDefaultPricing:  false,
+			ConversationIDKeys: []string{"app.chat_id", "session.id"},
+			UserIDKeys:         []string{"app.user"},
+			WorkflowIDKeys:     []string{"app.flow_id"},
+			WorkflowTypeKeys:   []string{"app.flow"},
+			PropagateKeys:      []string{"custom.tenant"},
+			MaxConversations:   10,
+			ConversationTTL:    time.Hour,
+			MaxTraces:          20,
+			TraceTTL:           30 * time.Second,
+		}},
+		{name: "negative_price", wantErr: "pricing::gpt-4o::input: must be >= 0"},
+		{name: "missing_output", wantErr: "pricing::acme-chat-1::output: required"},
+		{name: "missing_pricing_file", wantErr: "pricing_file: stat testdata/does-not-exist.json: no such file or directory"},
+		{name: "zero_limits", wantErr: "max_conversations: must be > 0, got 0\nmax_traces: must be > 0, got -5"},
+		{name: "short_ttls", wantErr: "conversation_ttl: must be >= 1s, got 500ms\ntrace_ttl: must be >= 1s, got 0s"},
+		{name: "empty_alias", wantErr: "conversation_id_keys: entry 1 is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := NewFactory().CreateDefaultConfig()
+			sub, err := cm.Sub(component.NewIDWithName(metadata.Type, tt.name).String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+			if tt.wantErr != "" {
+				assert.EqualError(t, confmap.Validate(cfg), tt.wantErr)
+				return
+			}
+			assert.NoError(t, confmap.Validate(cfg))
+			assert.Equal(t, tt.want, cfg)
+		})
+	}
+}
+
+// TestValidateEachPriceField names every price key in its error, and rejects NaN and infinities that YAML allows.
+func TestValidateEachPriceField(t *testing.T) {
+	fields := map[string]func(*ModelPrice) **float64{
+		"input":                  func(p *ModelPrice) **float64 { return &p.Input },
+		"output":                 func(p *ModelPrice) **float64 { return &p.Output },
+		"cache_read":             func(p *ModelPrice) **float64 { return &p.CacheRead },
+		"cache_write":            func(p *ModelPrice) **float64 { return &p.CacheWrite },
+		"reasoning":              func(p *ModelPrice) **float64 { return &p.Reasoning },
+		"input_above_200k":       func(p *ModelPrice) **float64 { return &p.InputAbove200k },
+		"output_above_200k":      func(p *ModelPrice) **float64 { return &p.OutputAbove200k },
+		"cache_read_above_200k":  func(p *ModelPrice) **float64 { return &p.CacheReadAbove200k },
+		"cache_write_above_200k": func(p *ModelPrice) **float64 { return &p.CacheWriteAbove200k },
+	}
+	require.Len(t, fields, len(ModelPrice{}.fields()))
+	for key, field := range fields {
+		for value, msg := range map[float64]string{-0.01: "must be >= 0", nan(): "must be a finite number", inf(): "must be a finite number"} {
+			p := ModelPrice{Input: f64(1), Output: f64(2)}
+			*field(&p) = f64(value)
+			cfg := createDefaultConfig().(*Config)
+			cfg.Pricing = map[string]ModelPrice{"m": p}
+			assert.EqualError(t, cfg.Validate(), "pricing::m::"+key+": "+msg)
+		}
+	}
+}
+
+func TestValidateOtherErrors(t *testing.T) {
+	tests := map[string]struct {
+		mutate  func(*Config)
+		wantErr string
+	}{
+		"empty model name": {func(c *Config) {
+			c.Pricing = map[string]ModelPrice{"": {Input: f64(1), Output: f64(1)}}
+		}, "pricing: model name must not be empty"},
+		"missing input and output": {func(c *Config) {
+			c.Pricing = map[string]ModelPrice{"m": {}}
+		}, "pricing::m::input: required\npricing::m::output: required"},
+		"pricing file is a directory": {func(c *Config) { c.PricingFile = "testdata" },
+			"pricing_file: testdata is a directory, want a LiteLLM JSON price file"},
+		"empty user key":          {func(c *Config) { c.UserIDKeys = []string{""} }, "user_id_keys: entry 0 is empty"},
+		"empty workflow id key":   {func(c *Config) { c.WorkflowIDKeys = []string{"a", ""} }, "workflow_id_keys: entry 1 is empty"},
+		"empty workflow type key": {func(c *Config) { c.WorkflowTypeKeys = []string{""} }, "workflow_type_keys: entry 0 is empty"},
+		"empty propagate key":     {func(c *Config) { c.PropagateKeys = []string{""} }, "propagate_keys: entry 0 is empty"},
+		"negative ttl":            {func(c *Config) { c.ConversationTTL = -time.Hour }, "conversation_ttl: must be >= 1s, got -1h0m0s"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			tt.mutate(cfg)
+			assert.EqualError(t, cfg.Validate(), tt.wantErr)
+		})
+	}
+}
+
+func TestCoreJSON(t *testing.T) {
+	t.Run("defaults omit alias lists so the core keeps its own", func(t *testing.T) {
+		got, err := createDefaultConfig().(*Config).coreJSON()
+		require.NoError(t, err)
+		assert.JSONEq(t, `{"use_default_pricing":true,"max_conversations":100000,"conversation_ttl_seconds":86400,
+			"max_traces":50000,"trace_ttl_seconds":300}`, string(got))
+	})
+	t.Run("every key", func(t *testing.T) {
+		cfg := createDefaultConfig().(*Config)
+		cfg.Pricing = map[string]ModelPrice{"m": {Input: f64(2.5), Output: f64(10), CacheRead: f64(1.25)}}
+		cfg.PricingFile = "/prices.json"
+		cfg.UseDefaultPricing = false
+		cfg.ConversationIDKeys = []string{"c"}
+		cfg.UserIDKeys = []string{"u"}
+		cfg.WorkflowIDKeys = []string{"w"}
+		cfg.WorkflowTypeKeys = []string{"t"}
+		cfg.PropagateKeys = []string{"custom.tenant"}
+		cfg.ConversationTTL = 90 * time.Minute
+		cfg.TraceTTL = 1500 * time.Millisecond
+		got, err := cfg.coreJSON()
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(got, &m))
+		assert.Equal(t, map[string]any{
+			"pricing":                  map[string]any{"m": map[string]any{"input": 2.5, "output": 10.0, "cache_read": 1.25}},
+			"pricing_file":             "/prices.json",
+			"use_default_pricing":      false,
+			"conversation_id_keys":     []any{"c"},
+			"user_id_keys":             []any{"u"},
+			"workflow_id_keys":         []any{"w"},
+			"workflow_type_keys":       []any{"t"},
+			"propagate_keys":           []any{"custom.tenant"},
+			"max_conversations":        100000.0,
+			"conversation_ttl_seconds": 5400.0,
+			"max_traces":               50000.0,
+			"trace_ttl_seconds":        1.5,
+		}, m)
+	})
+}

@@ -1,0 +1,67 @@
+package last9genaiprocessor
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+
+	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
+)
+
+// Defaults, documented in the top-level README's configuration table.
+const (
+	defaultMaxConversations = 100_000
+	defaultConversationTTL  = 24 * time.Hour
+	defaultMaxTraces        = 50_000
+	defaultTraceTTL         = 5 * time.Minute
+)
+
+// NewFactory returns the factory for the `last9_genai` traces processor.
+func NewFactory() processor.Factory {
+	return processor.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		processor.WithTraces(createTraces, metadata.TracesStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	return &Config{
+		UseDefaultPricing: true,
+		MaxConversations:  defaultMaxConversations,
+		ConversationTTL:   defaultConversationTTL,
+		MaxTraces:         defaultMaxTraces,
+		TraceTTL:          defaultTraceTTL,
+	}
+}
+
+// createTraces builds the core here rather than in Start, so a configuration the core rejects (a pricing_file it
+// cannot parse, for example) stops the collector while it builds pipelines, before any receiver listens, with the
+// core's own message.
+func createTraces(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
+	pCfg := cfg.(*Config)
+	configJSON, err := pCfg.coreJSON()
+	if err != nil {
+		return nil, fmt.Errorf("encoding configuration for the core: %w", err)
+	}
+	c, err := newCore(configJSON)
+	if err != nil {
+		return nil, err
+	}
+	p, err := newGenaiProcessor(set.TelemetrySettings, c)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces,
+		// The batch is never modified in place: the core returns a new one. Declaring that saves the pipeline a
+		// defensive copy when it fans out.
+		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		processorhelper.WithStart(p.start),
+		processorhelper.WithShutdown(p.shutdown))
+}

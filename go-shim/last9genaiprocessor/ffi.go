@@ -1,0 +1,168 @@
+package last9genaiprocessor
+
+// The only file that talks to the Rust core. It links the core's STATIC library: `make rust-lib` copies
+// target/release/liblast9_genai.a alone into build/lib, so the linker cannot pick the .so and the collector binary
+// needs no shared library of ours at run time. The linux flags are the core's native dependencies, as printed by
+// `cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs`.
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include
+#cgo LDFLAGS: -L${SRCDIR}/../../build/lib -llast9_genai
+#cgo linux LDFLAGS: -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#include <stdlib.h>
+#include "last9_genai.h"
+*/
+import "C"
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+const (
+	statusOK      = 0
+	errorBufBytes = 1024
+	// abiVersion is what last9_genai_abi_v1 returns. Calling the symbol makes a library without it fail at link time.
+	abiVersion = 1
+)
+
+// errCoreClosed is returned after Shutdown; the batch is passed through unchanged.
+var errCoreClosed = errors.New("last9_genai core is shut down")
+
+// coreError carries a non-OK status from the core and the message it wrote (which names the offending key).
+type coreError struct {
+	op     string
+	status uint32
+	msg    string
+}
+
+func (e *coreError) Error() string {
+	text := C.GoString(C.last9_genai_status_text(C.uint32_t(e.status)))
+	if e.msg == "" {
+		return fmt.Sprintf("last9_genai %s: %s (status %d)", e.op, text, e.status)
+	}
+	return fmt.Sprintf("last9_genai %s: %s (status %d): %s", e.op, e.msg, e.status, text)
+}
+
+// core owns one Rust processor handle. Calls on the handle run under the read lock (the core is thread-safe, so
+// they run in parallel); close takes the write lock, so the handle is never freed under an in-flight call, and is
+// freed exactly once.
+type core struct {
+	mu     sync.RWMutex
+	handle *C.struct_last9_genai_processor
+}
+
+// coreLibraryVersion is the version of the linked Rust library, e.g. "0.1.0".
+func coreLibraryVersion() string {
+	return C.GoString(C.last9_genai_version())
+}
+
+func newCore(configJSON []byte) (*core, error) {
+	if v := uint32(C.last9_genai_abi_v1()); v != abiVersion {
+		return nil, fmt.Errorf("last9_genai core speaks ABI %d, this shim needs %d", v, abiVersion)
+	}
+	var errBuf [errorBufBytes]byte
+	var errLen C.size_t
+	var handle *C.struct_last9_genai_processor
+	status := C.last9_genai_processor_new(
+		bytesPtr(configJSON), C.size_t(len(configJSON)),
+		(*C.char)(unsafe.Pointer(&errBuf[0])), C.size_t(len(errBuf)), &errLen,
+		&handle)
+	if status != statusOK {
+		return nil, &coreError{op: "configuration", status: uint32(status), msg: errText(errBuf[:], errLen)}
+	}
+	return &core{handle: handle}, nil
+}
+
+// enrich returns the enriched copy of an OTLP ExportTraceServiceRequest, in Go memory.
+func (c *core) enrich(in []byte) ([]byte, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.handle == nil {
+		return nil, errCoreClosed
+	}
+	var errBuf [errorBufBytes]byte
+	var errLen C.size_t
+	var out *C.struct_last9_genai_bytes
+	status := C.last9_genai_enrich_traces(c.handle,
+		bytesPtr(in), C.size_t(len(in)),
+		(*C.char)(unsafe.Pointer(&errBuf[0])), C.size_t(len(errBuf)), &errLen,
+		&out)
+	if status != statusOK {
+		return nil, &coreError{op: "enrich", status: uint32(status), msg: errText(errBuf[:], errLen)}
+	}
+	return takeBytes(out), nil
+}
+
+// coreStats is the JSON object last9_genai_processor_stats writes: cumulative counters and current sizes.
+type coreStats struct {
+	Batches               int64              `json:"batches"`
+	SpansSeen             int64              `json:"spans_seen"`
+	SpansEnriched         int64              `json:"spans_enriched"`
+	Priced                int64              `json:"priced"`
+	UnpricedModel         int64              `json:"unpriced_model"`
+	Duplicate             int64              `json:"duplicate"`
+	Provided              int64              `json:"provided"`
+	Errors                int64              `json:"errors"`
+	ConversationsTracked  int64              `json:"conversations_tracked"`
+	TracesTracked         int64              `json:"traces_tracked"`
+	ConversationEvictions int64              `json:"conversation_evictions"`
+	TraceEvictions        int64              `json:"trace_evictions"`
+	CostUSDByModel        map[string]float64 `json:"cost_usd_by_model"`
+}
+
+func (c *core) stats() (coreStats, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var s coreStats
+	if c.handle == nil {
+		return s, errCoreClosed
+	}
+	var out *C.struct_last9_genai_bytes
+	if status := C.last9_genai_processor_stats(c.handle, &out); status != statusOK {
+		return s, &coreError{op: "stats", status: uint32(status)}
+	}
+	if err := json.Unmarshal(takeBytes(out), &s); err != nil {
+		return s, fmt.Errorf("last9_genai stats: %w", err)
+	}
+	return s, nil
+}
+
+// close frees the handle once; later calls (and calls racing with it) see a closed core.
+func (c *core) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.handle != nil {
+		C.last9_genai_processor_free(c.handle)
+		c.handle = nil
+	}
+}
+
+// takeBytes copies a Rust-owned buffer into Go memory and frees the Rust buffer (exactly once, here).
+func takeBytes(b *C.struct_last9_genai_bytes) []byte {
+	defer C.last9_genai_bytes_free(b)
+	n := C.last9_genai_bytes_len(b)
+	if n == 0 {
+		return []byte{}
+	}
+	return C.GoBytes(unsafe.Pointer(C.last9_genai_bytes_data(b)), C.int(n))
+}
+
+// bytesPtr passes a Go slice to C for the duration of one call; the core accepts NULL with a zero length.
+func bytesPtr(b []byte) *C.uint8_t {
+	if len(b) == 0 {
+		return nil
+	}
+	return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(b)))
+}
+
+// errText reads the NUL-terminated message the core wrote; a message longer than the buffer arrives truncated.
+func errText(buf []byte, n C.size_t) string {
+	if int(n) > len(buf)-1 {
+		n = C.size_t(len(buf) - 1)
+	}
+	return string(buf[:n])
+}

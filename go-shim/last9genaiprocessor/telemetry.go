@@ -1,0 +1,58 @@
+package last9genaiprocessor
+
+import (
+	"context"
+	"sort"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
+)
+
+// registerCoreStats exposes the core's cumulative counters as observable instruments. The core keeps the totals,
+// so each collection reads them (one cheap stats call per instrument); a closed core reports nothing.
+func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher) error {
+	counter := func(pick func(coreStats) int64) metric.Int64Callback {
+		return func(_ context.Context, o metric.Int64Observer) error {
+			if s, err := core.stats(); err == nil {
+				o.Observe(pick(s))
+			}
+			return nil
+		}
+	}
+	regs := []error{
+		tb.RegisterProcessorLast9GenaiBatchesCallback(counter(func(s coreStats) int64 { return s.Batches })),
+		tb.RegisterProcessorLast9GenaiSpansSeenCallback(counter(func(s coreStats) int64 { return s.SpansSeen })),
+		tb.RegisterProcessorLast9GenaiSpansEnrichedCallback(counter(func(s coreStats) int64 { return s.SpansEnriched })),
+		tb.RegisterProcessorLast9GenaiSpansPricedCallback(counter(func(s coreStats) int64 { return s.Priced })),
+		tb.RegisterProcessorLast9GenaiSpansUnpricedModelCallback(counter(func(s coreStats) int64 { return s.UnpricedModel })),
+		tb.RegisterProcessorLast9GenaiSpansDuplicateCallback(counter(func(s coreStats) int64 { return s.Duplicate })),
+		tb.RegisterProcessorLast9GenaiSpansCostProvidedCallback(counter(func(s coreStats) int64 { return s.Provided })),
+		tb.RegisterProcessorLast9GenaiConversationsTrackedCallback(counter(func(s coreStats) int64 { return s.ConversationsTracked })),
+		tb.RegisterProcessorLast9GenaiTracesTrackedCallback(counter(func(s coreStats) int64 { return s.TracesTracked })),
+		tb.RegisterProcessorLast9GenaiConversationEvictionsCallback(counter(func(s coreStats) int64 { return s.ConversationEvictions })),
+		tb.RegisterProcessorLast9GenaiTraceEvictionsCallback(counter(func(s coreStats) int64 { return s.TraceEvictions })),
+		tb.RegisterProcessorLast9GenaiCostCallback(func(_ context.Context, o metric.Float64Observer) error {
+			s, err := core.stats()
+			if err != nil {
+				return nil
+			}
+			models := make([]string, 0, len(s.CostUSDByModel))
+			for m := range s.CostUSDByModel {
+				models = append(models, m)
+			}
+			sort.Strings(models)
+			for _, m := range models {
+				o.Observe(s.CostUSDByModel[m], metric.WithAttributes(attribute.String("model", m)))
+			}
+			return nil
+		}),
+	}
+	for _, err := range regs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
