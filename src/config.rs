@@ -1,0 +1,306 @@
+//! The JSON configuration: parsing, validation with errors that name the key, defaults.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::conventions::AliasLists;
+use crate::pricing::ModelPrice;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "last9_genai config: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub pricing: Vec<(String, ModelPrice)>,
+    pub pricing_file: Option<PathBuf>,
+    pub use_default_pricing: bool,
+    pub aliases: AliasLists,
+    pub max_conversations: usize,
+    pub conversation_ttl: Duration,
+    pub max_traces: usize,
+    pub trace_ttl: Duration,
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every convention in the reference, most specific first: the first alias found on a trace wins.
+pub const DEFAULT_CONVERSATION_KEYS: &[&str] = &[
+    "gen_ai.conversation.id",
+    "session.id",
+    "langfuse.session.id",
+    "traceloop.association.properties.session_id",
+    "gen_ai.session.id",
+    "ai.telemetry.metadata.sessionId",
+];
+pub const DEFAULT_USER_KEYS: &[&str] = &[
+    "user.id",
+    "langfuse.user.id",
+    "traceloop.association.properties.user_id",
+    "gen_ai.user.id",
+    "ai.telemetry.metadata.userId",
+    "enduser.id",
+];
+/// Workflow names double as ids when a convention has no separate instance id: the instance is then the
+/// workflow's top span within its trace.
+pub const DEFAULT_WORKFLOW_ID_KEYS: &[&str] = &[
+    "workflow.id",
+    "traceloop.workflow.name",
+    "gen_ai.workflow.name",
+    "ai.telemetry.functionId",
+];
+pub const DEFAULT_WORKFLOW_TYPE_KEYS: &[&str] = &[
+    "workflow.type",
+    "traceloop.workflow.name",
+    "gen_ai.workflow.name",
+    "ai.telemetry.functionId",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            pricing: Vec::new(),
+            pricing_file: None,
+            use_default_pricing: true,
+            aliases: AliasLists {
+                conversation: strings(DEFAULT_CONVERSATION_KEYS),
+                user: strings(DEFAULT_USER_KEYS),
+                workflow_id: strings(DEFAULT_WORKFLOW_ID_KEYS),
+                workflow_type: strings(DEFAULT_WORKFLOW_TYPE_KEYS),
+                propagate: Vec::new(),
+            },
+            max_conversations: 100_000,
+            conversation_ttl: Duration::from_secs(24 * 3600),
+            max_traces: 50_000,
+            trace_ttl: Duration::from_secs(300),
+        }
+    }
+}
+
+const KEYS: &[&str] = &[
+    "pricing",
+    "pricing_file",
+    "use_default_pricing",
+    "conversation_id_keys",
+    "user_id_keys",
+    "workflow_id_keys",
+    "workflow_type_keys",
+    "propagate_keys",
+    "max_conversations",
+    "conversation_ttl_seconds",
+    "max_traces",
+    "trace_ttl_seconds",
+];
+
+fn err<T>(msg: String) -> Result<T, ConfigError> {
+    Err(ConfigError(msg))
+}
+
+fn show(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 60 {
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)]
+        )
+    } else {
+        s
+    }
+}
+
+fn string_list(key: &str, v: &Value) -> Result<Vec<String>, ConfigError> {
+    let Value::Array(items) = v else {
+        return err(format!(
+            "{key}: expected a list of attribute keys, got {}",
+            show(v)
+        ));
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        match item.as_str() {
+            Some(s) if !s.trim().is_empty() => out.push(s.to_string()),
+            _ => {
+                return err(format!(
+                    "{key}[{i}]: expected a non-empty attribute key, got {}",
+                    show(item)
+                ))
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn positive_count(key: &str, v: &Value) -> Result<usize, ConfigError> {
+    match v.as_u64() {
+        Some(n) if n > 0 => Ok(n as usize),
+        _ => err(format!(
+            "{key}: expected a whole number greater than 0, got {}",
+            show(v)
+        )),
+    }
+}
+
+fn seconds(key: &str, v: &Value) -> Result<Duration, ConfigError> {
+    match v.as_f64() {
+        Some(s) if s >= 1.0 && s <= 365.0 * 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        _ => err(format!(
+            "{key}: expected a number of seconds from 1 to 31536000, got {}",
+            show(v)
+        )),
+    }
+}
+
+impl Config {
+    /// Parses the JSON the host passes. Empty input and `{}` mean all defaults; `null` values mean "default".
+    pub fn from_json(bytes: &[u8]) -> Result<Config, ConfigError> {
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| ConfigError(format!("not UTF-8: {e}")))?;
+        if text.trim().is_empty() {
+            return Ok(Config::default());
+        }
+        let root: Value =
+            serde_json::from_str(text).map_err(|e| ConfigError(format!("not valid JSON: {e}")))?;
+        let Value::Object(map) = root else {
+            return err(format!(
+                "expected a JSON object at the top level, got {}",
+                show(&root)
+            ));
+        };
+        Config::from_map(&map)
+    }
+
+    fn from_map(map: &Map<String, Value>) -> Result<Config, ConfigError> {
+        let mut c = Config::default();
+        for (key, v) in map {
+            if v.is_null() {
+                continue;
+            }
+            match key.as_str() {
+                "pricing" => {
+                    let Value::Object(models) = v else {
+                        return err(format!(
+                            "pricing: expected an object of model name -> prices, got {}",
+                            show(v)
+                        ));
+                    };
+                    for (model, price) in models {
+                        if model.trim().is_empty() {
+                            return err("pricing: a model name is empty".into());
+                        }
+                        let p = ModelPrice::from_config_json(&format!("pricing.{model}"), price)
+                            .map_err(ConfigError)?;
+                        c.pricing.push((model.clone(), p));
+                    }
+                }
+                "pricing_file" => match v.as_str() {
+                    Some("") => c.pricing_file = None,
+                    Some(p) => c.pricing_file = Some(PathBuf::from(p)),
+                    None => {
+                        return err(format!(
+                            "pricing_file: expected a file path string, got {}",
+                            show(v)
+                        ))
+                    }
+                },
+                "use_default_pricing" => {
+                    c.use_default_pricing = v.as_bool().ok_or_else(|| {
+                        ConfigError(format!(
+                            "use_default_pricing: expected true or false, got {}",
+                            show(v)
+                        ))
+                    })?
+                }
+                "conversation_id_keys" => c.aliases.conversation = string_list(key, v)?,
+                "user_id_keys" => c.aliases.user = string_list(key, v)?,
+                "workflow_id_keys" => c.aliases.workflow_id = string_list(key, v)?,
+                "workflow_type_keys" => c.aliases.workflow_type = string_list(key, v)?,
+                "propagate_keys" => c.aliases.propagate = string_list(key, v)?,
+                "max_conversations" => c.max_conversations = positive_count(key, v)?,
+                "max_traces" => c.max_traces = positive_count(key, v)?,
+                "conversation_ttl_seconds" => c.conversation_ttl = seconds(key, v)?,
+                "trace_ttl_seconds" => c.trace_ttl = seconds(key, v)?,
+                other => {
+                    return err(format!(
+                        "{other}: unknown key; expected one of {}",
+                        KEYS.join(", ")
+                    ));
+                }
+            }
+        }
+        if c.aliases.propagate.len() > u16::MAX as usize {
+            return err("propagate_keys: at most 65535 keys".into());
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(json: &str) -> String {
+        Config::from_json(json.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn empty_and_braces_mean_defaults() {
+        for j in ["", "{}", "  ", r#"{"pricing": null}"#] {
+            let c = Config::from_json(j.as_bytes()).unwrap();
+            assert!(c.use_default_pricing);
+            assert_eq!(c.max_traces, 50_000);
+            assert_eq!(c.aliases.conversation[1], "session.id");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        assert!(error_of(r#"{"max_trace": 5}"#).contains("max_trace: unknown key"));
+        assert!(error_of(r#"{"max_traces": 0}"#)
+            .contains("max_traces: expected a whole number greater than 0, got 0"));
+        assert!(error_of(r#"{"trace_ttl_seconds": "5m"}"#)
+            .contains("trace_ttl_seconds: expected a number of seconds"));
+        assert!(error_of(r#"{"user_id_keys": ["a", 3]}"#)
+            .contains("user_id_keys[1]: expected a non-empty attribute key, got 3"));
+        assert!(error_of(r#"{"use_default_pricing": "yes"}"#)
+            .contains("use_default_pricing: expected true or false"));
+        assert!(
+            error_of(r#"{"pricing": {"m": {"input": -1, "output": 1}}}"#)
+                .contains("pricing.m.input")
+        );
+        assert!(error_of("[1]").contains("expected a JSON object"));
+        assert!(error_of("{").contains("not valid JSON"));
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let c = Config::from_json(
+            br#"{"pricing": {"acme": {"input": 1, "output": 2}}, "pricing_file": "/tmp/p.json",
+                "use_default_pricing": false, "conversation_id_keys": ["thread.id"], "user_id_keys": ["u"],
+                "workflow_id_keys": ["w"], "workflow_type_keys": ["t"], "propagate_keys": ["custom.tenant"],
+                "max_conversations": 7, "conversation_ttl_seconds": 60, "max_traces": 9, "trace_ttl_seconds": 2.5}"#,
+        )
+        .unwrap();
+        assert_eq!(c.pricing.len(), 1);
+        assert_eq!(
+            c.pricing_file.as_deref(),
+            Some(std::path::Path::new("/tmp/p.json"))
+        );
+        assert!(!c.use_default_pricing);
+        assert_eq!(c.aliases.conversation, vec!["thread.id"]);
+        assert_eq!(c.aliases.propagate, vec!["custom.tenant"]);
+        assert_eq!((c.max_conversations, c.max_traces), (7, 9));
+        assert_eq!(c.trace_ttl, Duration::from_millis(2500));
+    }
+}

@@ -1,0 +1,37 @@
+//! The keys we write: the public interface users query in their backends (see README "Output attributes").
+
+pub const CONVERSATION_ID: &str = "gen_ai.conversation.id";
+pub const CONVERSATION_TURN: &str = "gen_ai.conversation.turn";
+pub const USER_ID: &str = "user.id";
+pub const WORKFLOW_ID: &str = "workflow.id";
+pub const WORKFLOW_TYPE: &str = "workflow.type";
+pub const SPAN_KIND: &str = "gen_ai.l9.span.kind";
+pub const COST_USD: &str = "gen_ai.usage.cost_usd";
+pub const COST_INPUT_USD: &str = "gen_ai.usage.cost_input_usd";
+pub const COST_OUTPUT_USD: &str = "gen_ai.usage.cost_output_usd";
+pub const COST_STATUS: &str = "gen_ai.l9.cost.status";
+pub const WORKFLOW_TOTAL_COST_USD: &str = "workflow.total_cost_usd";
+pub const WORKFLOW_LLM_CALLS: &str = "workflow.llm_calls";
+pub const WORKFLOW_TOOL_CALLS: &str = "workflow.tool_calls";
+pub const TRACE_COST_USD: &str = "gen_ai.l9.trace.cost_usd";
+pub const CONVERSATION_COST_USD: &str = "gen_ai.conversation.cost_usd";
+
+/// Values of `gen_ai.l9.cost.status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CostStatus {
+    Priced,
+    UnpricedModel,
+    Provided,
+    Duplicate,
+}
+
+impl CostStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostStatus::Priced => "priced",
+            CostStatus::UnpricedModel => "unpriced_model",
+            CostStatus::Provided => "provided",
+            CostStatus::Duplicate => "duplicate",
+        }
+    }
+}

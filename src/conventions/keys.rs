@@ -1,0 +1,311 @@
+//! Which attribute keys we read, and what each one means. One hash lookup per attribute tells everything.
+
+use std::collections::HashMap;
+
+use crate::contract as out;
+
+/// A token quantity, before normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenField {
+    Input,
+    Output,
+    Total,
+    CacheRead,
+    CacheWrite,
+    Reasoning,
+}
+
+/// What a known (non-configurable) key tells about a span. `u8` ranks: lower wins when a span has several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fact {
+    Turn,
+    L9Kind,
+    Operation,
+    OpenInferenceKind,
+    TraceloopKind,
+    LlmRequestType,
+    LangfuseType,
+    VercelOperation,
+    Provider(u8),
+    RequestModel(u8),
+    ResponseModel(u8),
+    Tokens(TokenField, u8),
+    /// Usage summed over the calls below (pydantic-ai's `gen_ai.aggregated_usage.*`): never billed.
+    AggregatedTokens(TokenField),
+    /// Langfuse's JSON usage object.
+    LangfuseUsage,
+    ResponseId,
+    CostUsd,
+    CostStatus,
+}
+
+/// Output keys whose presence matters: we never write a key a span already has, and roll-ups replace theirs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum OutKey {
+    ConversationId,
+    Turn,
+    UserId,
+    WorkflowId,
+    WorkflowType,
+    SpanKind,
+    CostUsd,
+    CostInput,
+    CostOutput,
+    CostStatus,
+    WorkflowTotal,
+    WorkflowLlmCalls,
+    WorkflowToolCalls,
+    TraceCost,
+    ConversationCost,
+}
+
+impl OutKey {
+    /// Roll-ups are ours to compute: an older value (the SDK's point-in-time helper, an upstream collector)
+    /// is replaced rather than duplicated.
+    pub fn is_rollup(self) -> bool {
+        matches!(
+            self,
+            OutKey::WorkflowTotal
+                | OutKey::WorkflowLlmCalls
+                | OutKey::WorkflowToolCalls
+                | OutKey::TraceCost
+                | OutKey::ConversationCost
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeyInfo {
+    pub conversation: Option<u8>,
+    pub user: Option<u8>,
+    pub workflow_id: Option<u8>,
+    pub workflow_type: Option<u8>,
+    pub propagate: Option<u16>,
+    pub fact: Option<Fact>,
+    pub output: Option<OutKey>,
+}
+
+const FACTS: &[(&str, Fact)] = {
+    use Fact::*;
+    use TokenField::*;
+    &[
+        ("gen_ai.conversation.turn", Turn),
+        ("gen_ai.conversation.turn_number", Turn),
+        ("gen_ai.l9.span.kind", L9Kind),
+        ("gen_ai.operation.name", Operation),
+        ("openinference.span.kind", OpenInferenceKind),
+        ("traceloop.span.kind", TraceloopKind),
+        ("llm.request.type", LlmRequestType),
+        ("langfuse.observation.type", LangfuseType),
+        ("ai.operationId", VercelOperation),
+        ("gen_ai.provider.name", Provider(0)),
+        ("gen_ai.system", Provider(1)),
+        ("llm.provider", Provider(2)),
+        ("llm.system", Provider(3)),
+        ("ai.model.provider", Provider(4)),
+        ("gen_ai.request.model", RequestModel(0)),
+        ("llm.request.model_name", RequestModel(1)),
+        ("langfuse.observation.model.name", RequestModel(2)),
+        ("ai.model.id", RequestModel(3)),
+        ("embedding.model_name", RequestModel(4)),
+        ("gen_ai.response.model", ResponseModel(0)),
+        ("llm.response.model_name", ResponseModel(1)),
+        ("llm.model_name", ResponseModel(2)),
+        ("ai.response.model", ResponseModel(3)),
+        ("gen_ai.usage.input_tokens", Tokens(Input, 0)),
+        ("gen_ai.usage.prompt_tokens", Tokens(Input, 1)),
+        ("llm.token_count.prompt", Tokens(Input, 2)),
+        ("ai.usage.inputTokens", Tokens(Input, 3)),
+        ("ai.usage.promptTokens", Tokens(Input, 4)),
+        ("gen_ai.usage.output_tokens", Tokens(Output, 0)),
+        ("gen_ai.usage.completion_tokens", Tokens(Output, 1)),
+        ("llm.token_count.completion", Tokens(Output, 2)),
+        ("ai.usage.outputTokens", Tokens(Output, 3)),
+        ("ai.usage.completionTokens", Tokens(Output, 4)),
+        ("gen_ai.usage.total_tokens", Tokens(Total, 0)),
+        ("llm.usage.total_tokens", Tokens(Total, 1)),
+        ("llm.token_count.total", Tokens(Total, 2)),
+        ("ai.usage.totalTokens", Tokens(Total, 3)),
+        ("ai.usage.tokens", Tokens(Total, 4)),
+        ("gen_ai.usage.cache_read.input_tokens", Tokens(CacheRead, 0)),
+        ("gen_ai.usage.cache_read_input_tokens", Tokens(CacheRead, 1)),
+        (
+            "llm.token_count.prompt_details.cache_read",
+            Tokens(CacheRead, 2),
+        ),
+        (
+            "gen_ai.usage.prompt_tokens_details.cached_tokens",
+            Tokens(CacheRead, 3),
+        ),
+        (
+            "ai.usage.inputTokenDetails.cacheReadTokens",
+            Tokens(CacheRead, 4),
+        ),
+        ("ai.usage.cachedInputTokens", Tokens(CacheRead, 5)),
+        (
+            "gen_ai.usage.cache_creation.input_tokens",
+            Tokens(CacheWrite, 0),
+        ),
+        (
+            "gen_ai.usage.cache_write.input_tokens",
+            Tokens(CacheWrite, 1),
+        ),
+        (
+            "gen_ai.usage.cache_creation_input_tokens",
+            Tokens(CacheWrite, 2),
+        ),
+        (
+            "llm.token_count.prompt_details.cache_write",
+            Tokens(CacheWrite, 3),
+        ),
+        (
+            "gen_ai.usage.prompt_tokens_details.cache_creation_tokens",
+            Tokens(CacheWrite, 4),
+        ),
+        (
+            "ai.usage.inputTokenDetails.cacheWriteTokens",
+            Tokens(CacheWrite, 5),
+        ),
+        ("gen_ai.usage.reasoning.output_tokens", Tokens(Reasoning, 0)),
+        ("gen_ai.usage.reasoning_tokens", Tokens(Reasoning, 1)),
+        (
+            "llm.token_count.completion_details.reasoning",
+            Tokens(Reasoning, 2),
+        ),
+        ("llm.usage.reasoning_tokens", Tokens(Reasoning, 3)),
+        ("ai.usage.reasoningTokens", Tokens(Reasoning, 4)),
+        (
+            "ai.usage.outputTokenDetails.reasoningTokens",
+            Tokens(Reasoning, 5),
+        ),
+        (
+            "gen_ai.aggregated_usage.input_tokens",
+            AggregatedTokens(Input),
+        ),
+        (
+            "gen_ai.aggregated_usage.output_tokens",
+            AggregatedTokens(Output),
+        ),
+        (
+            "gen_ai.aggregated_usage.cache_read.input_tokens",
+            AggregatedTokens(CacheRead),
+        ),
+        (
+            "gen_ai.aggregated_usage.cache_creation.input_tokens",
+            AggregatedTokens(CacheWrite),
+        ),
+        (
+            "gen_ai.aggregated_usage.reasoning.output_tokens",
+            AggregatedTokens(Reasoning),
+        ),
+        ("langfuse.observation.usage_details", LangfuseUsage),
+        ("gen_ai.response.id", ResponseId),
+        ("ai.response.id", ResponseId),
+        ("gen_ai.usage.cost_usd", CostUsd),
+        ("gen_ai.l9.cost.status", CostStatus),
+    ]
+};
+
+const OUTPUTS: &[(&str, OutKey)] = &[
+    (out::CONVERSATION_ID, OutKey::ConversationId),
+    (out::CONVERSATION_TURN, OutKey::Turn),
+    (out::USER_ID, OutKey::UserId),
+    (out::WORKFLOW_ID, OutKey::WorkflowId),
+    (out::WORKFLOW_TYPE, OutKey::WorkflowType),
+    (out::SPAN_KIND, OutKey::SpanKind),
+    (out::COST_USD, OutKey::CostUsd),
+    (out::COST_INPUT_USD, OutKey::CostInput),
+    (out::COST_OUTPUT_USD, OutKey::CostOutput),
+    (out::COST_STATUS, OutKey::CostStatus),
+    (out::WORKFLOW_TOTAL_COST_USD, OutKey::WorkflowTotal),
+    (out::WORKFLOW_LLM_CALLS, OutKey::WorkflowLlmCalls),
+    (out::WORKFLOW_TOOL_CALLS, OutKey::WorkflowToolCalls),
+    (out::TRACE_COST_USD, OutKey::TraceCost),
+    (out::CONVERSATION_COST_USD, OutKey::ConversationCost),
+];
+
+/// The configurable alias lists, in rank order (first = preferred).
+#[derive(Debug, Clone)]
+pub struct AliasLists {
+    pub conversation: Vec<String>,
+    pub user: Vec<String>,
+    pub workflow_id: Vec<String>,
+    pub workflow_type: Vec<String>,
+    pub propagate: Vec<String>,
+}
+
+/// Every key we care about, fixed and configured, in one map. Built once per processor; read-only afterwards.
+pub struct KeyTable {
+    map: HashMap<Box<str>, KeyInfo, FastHash>,
+    max_len: usize,
+}
+
+impl KeyTable {
+    pub fn new(aliases: &AliasLists) -> KeyTable {
+        let mut map: HashMap<Box<str>, KeyInfo, FastHash> = HashMap::default();
+        for &(k, f) in FACTS {
+            map.entry(k.into()).or_default().fact = Some(f);
+        }
+        for &(k, o) in OUTPUTS {
+            map.entry(k.into()).or_default().output = Some(o);
+        }
+        let ranked = |list: &[String]| {
+            list.iter()
+                .enumerate()
+                .map(|(i, k)| (k.clone(), i.min(255) as u8))
+                .collect::<Vec<_>>()
+        };
+        for (k, r) in ranked(&aliases.conversation) {
+            map.entry(k.into()).or_default().conversation = Some(r);
+        }
+        for (k, r) in ranked(&aliases.user) {
+            map.entry(k.into()).or_default().user = Some(r);
+        }
+        for (k, r) in ranked(&aliases.workflow_id) {
+            map.entry(k.into()).or_default().workflow_id = Some(r);
+        }
+        for (k, r) in ranked(&aliases.workflow_type) {
+            map.entry(k.into()).or_default().workflow_type = Some(r);
+        }
+        for (i, k) in aliases.propagate.iter().enumerate() {
+            map.entry(k.as_str().into()).or_default().propagate = Some(i as u16);
+        }
+        let max_len = map.keys().map(|k| k.len()).max().unwrap_or(0);
+        KeyTable { map, max_len }
+    }
+
+    #[inline]
+    pub fn get(&self, key: &str) -> Option<&KeyInfo> {
+        // Most attributes of most spans (http.*, db.*) are not ours; the length check skips hashing the long ones.
+        if key.len() > self.max_len {
+            return None;
+        }
+        self.map.get(key)
+    }
+}
+
+/// FNV-1a: attribute keys are short and come from instrumentation, not from an adversary choosing collisions
+/// against a per-process table, and SipHash costs more than the rest of the per-attribute work.
+#[derive(Default, Clone, Copy)]
+pub struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = Fnv;
+    fn build_hasher(&self) -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `gen_ai.l9.span.kind`: one vocabulary for the span kinds every convention names differently.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Llm,
+    Embedding,
+    Tool,
+    Retriever,
+    Reranker,
+    Agent,
+    Chain,
+    Workflow,
+    Guardrail,
+    Evaluator,
+    /// The last9-genai SDK's own "prompt" kind: read, never written by us.
+    Prompt,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Llm => "llm",
+            Kind::Embedding => "embedding",
+            Kind::Tool => "tool",
+            Kind::Retriever => "retriever",
+            Kind::Reranker => "reranker",
+            Kind::Agent => "agent",
+            Kind::Chain => "chain",
+            Kind::Workflow => "workflow",
+            Kind::Guardrail => "guardrail",
+            Kind::Evaluator => "evaluator",
+            Kind::Prompt => "prompt",
+        }
+    }
+
+    /// Model calls: what workflow.llm_calls counts.
+    pub fn is_model_call(self) -> bool {
+        matches!(self, Kind::Llm | Kind::Embedding | Kind::Reranker)
+    }
+
+    /// The SDK's own value (`gen_ai.l9.span.kind`) and our output vocabulary.
+    pub fn from_l9(v: &str) -> Option<Kind> {
+        Some(match v.to_ascii_lowercase().as_str() {
+            "llm" => Kind::Llm,
+            "embedding" => Kind::Embedding,
+            "tool" => Kind::Tool,
+            "retriever" => Kind::Retriever,
+            "reranker" => Kind::Reranker,
+            "agent" => Kind::Agent,
+            "chain" => Kind::Chain,
+            "workflow" => Kind::Workflow,
+            "guardrail" => Kind::Guardrail,
+            "evaluator" => Kind::Evaluator,
+            "prompt" => Kind::Prompt,
+            _ => return None,
+        })
+    }
+
+    /// `gen_ai.operation.name` (OTel semconv, OpenLIT, Semantic Kernel's dotted names).
+    pub fn from_operation(v: &str) -> Option<Kind> {
+        Some(match v {
+            "chat" | "generate_content" | "text_completion" | "completion" | "chat.completions"
+            | "text.completions" | "responses" => Kind::Llm,
+            "embeddings" | "embedding" => Kind::Embedding,
+            "execute_tool" => Kind::Tool,
+            "retrieval" | "retrieve" => Kind::Retriever,
+            "rerank" => Kind::Reranker,
+            "create_agent" | "invoke_agent" | "plan" => Kind::Agent,
+            "invoke_workflow" => Kind::Workflow,
+            _ => return None,
+        })
+    }
+
+    /// `openinference.span.kind`.
+    pub fn from_openinference(v: &str) -> Option<Kind> {
+        Some(match v {
+            "LLM" => Kind::Llm,
+            "EMBEDDING" => Kind::Embedding,
+            "CHAIN" => Kind::Chain,
+            "RETRIEVER" => Kind::Retriever,
+            "RERANKER" => Kind::Reranker,
+            "TOOL" => Kind::Tool,
+            "AGENT" => Kind::Agent,
+            "GUARDRAIL" => Kind::Guardrail,
+            "EVALUATOR" => Kind::Evaluator,
+            _ => return None,
+        })
+    }
+
+    /// `traceloop.span.kind`.
+    pub fn from_traceloop(v: &str) -> Option<Kind> {
+        Some(match v {
+            "workflow" => Kind::Workflow,
+            "task" => Kind::Chain,
+            "agent" => Kind::Agent,
+            "tool" => Kind::Tool,
+            _ => return None,
+        })
+    }
+
+    /// `llm.request.type` (OpenLLMetry's model-call spans).
+    pub fn from_llm_request_type(v: &str) -> Option<Kind> {
+        Some(match v {
+            "chat" | "completion" => Kind::Llm,
+            "embedding" => Kind::Embedding,
+            "rerank" => Kind::Reranker,
+            _ => return None,
+        })
+    }
+
+    /// `langfuse.observation.type`.
+    pub fn from_langfuse(v: &str) -> Option<Kind> {
+        Some(match v {
+            "generation" => Kind::Llm,
+            "embedding" => Kind::Embedding,
+            "agent" => Kind::Agent,
+            "tool" => Kind::Tool,
+            "chain" => Kind::Chain,
+            "retriever" => Kind::Retriever,
+            "evaluator" => Kind::Evaluator,
+            "guardrail" => Kind::Guardrail,
+            _ => return None,
+        })
+    }
+
+    /// Vercel AI SDK operation ids (`ai.operationId`, also its span names). The outer calls (`ai.generateText`)
+    /// wrap one or more provider calls (`ai.generateText.doGenerate`) and repeat their summed usage.
+    pub fn from_vercel(v: &str) -> Option<(Kind, VercelRole)> {
+        Some(match v {
+            "ai.generateText.doGenerate"
+            | "ai.streamText.doStream"
+            | "ai.generateObject.doGenerate"
+            | "ai.streamObject.doStream" => (Kind::Llm, VercelRole::ProviderCall),
+            "ai.embed.doEmbed" | "ai.embedMany.doEmbed" => {
+                (Kind::Embedding, VercelRole::ProviderCall)
+            }
+            "ai.generateText" | "ai.streamText" | "ai.generateObject" | "ai.streamObject" => {
+                (Kind::Agent, VercelRole::Aggregate)
+            }
+            "ai.embed" | "ai.embedMany" => (Kind::Embedding, VercelRole::Aggregate),
+            "ai.toolCall" => (Kind::Tool, VercelRole::Tool),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VercelRole {
+    ProviderCall,
+    Aggregate,
+    Tool,
+}

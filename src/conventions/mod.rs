@@ -1,0 +1,11 @@
+//! Every GenAI convention we read, reduced to one view per span. Knows nothing about money or traces.
+
+mod keys;
+mod kind;
+mod span_view;
+mod usage;
+
+pub use keys::{AliasLists, KeyTable, OutKey};
+pub use kind::Kind;
+pub use span_view::{read_span, Ranked, SpanFacts};
+pub use usage::RawUsage;

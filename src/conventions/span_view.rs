@@ -1,0 +1,182 @@
+//! One normalised GenAI view of one span, whatever convention wrote it.
+
+use std::borrow::Cow;
+
+use super::keys::{Fact, KeyTable, OutKey};
+use super::kind::{Kind, VercelRole};
+use super::usage::{parse_usage_json, RawUsage};
+use crate::wire::{AnyValue, BatchIndex, SpanRef, WireError};
+
+/// An identifier found under one of its configured aliases; `rank` is the alias's position in its list.
+#[derive(Debug, Clone)]
+pub struct Ranked<'a> {
+    pub rank: u8,
+    pub value: Cow<'a, str>,
+}
+
+#[derive(Debug, Default)]
+pub struct SpanFacts<'a> {
+    pub conversation: Option<Ranked<'a>>,
+    pub user: Option<Ranked<'a>>,
+    pub workflow_id: Option<Ranked<'a>>,
+    pub workflow_type: Option<Ranked<'a>>,
+    /// Configured custom keys: (index in the list, encoded AnyValue) — copied with their type.
+    pub propagate: Vec<(u16, &'a [u8])>,
+    pub turn: Option<u64>,
+    /// The resolved kind and the rank of the convention it came from (0 = the SDK's own value).
+    pub kind: Option<(u8, Kind)>,
+    /// A call that wraps provider calls and repeats their summed usage (Vercel's outer ai.generateText).
+    pub aggregate: bool,
+    pub provider: Option<(u8, &'a str)>,
+    pub request_model: Option<(u8, &'a str)>,
+    pub response_model: Option<(u8, &'a str)>,
+    pub usage: RawUsage,
+    pub response_id: Option<&'a str>,
+    pub provided_cost: Option<f64>,
+    /// An upstream last9_genai already decided this span's cost status.
+    pub already_enriched: bool,
+    /// Output keys the span already has (bit = OutKey as u8).
+    pub present: u32,
+    /// Entries of roll-up keys the span already has, to be replaced rather than duplicated.
+    pub rollup_entries: Vec<(usize, usize, &'a str)>,
+}
+
+impl<'a> SpanFacts<'a> {
+    pub fn has(&self, k: OutKey) -> bool {
+        self.present & (1 << k as u8) != 0
+    }
+
+    /// Response model before request model: the response names the snapshot that actually ran.
+    pub fn model(&self) -> Option<&'a str> {
+        self.response_model.or(self.request_model).map(|(_, m)| m)
+    }
+
+    /// Anything that makes a span worth remembering for its trace.
+    pub fn is_relevant(&self) -> bool {
+        self.kind.is_some()
+            || !self.usage.is_empty()
+            || self.conversation.is_some()
+            || self.user.is_some()
+            || self.workflow_id.is_some()
+            || self.workflow_type.is_some()
+            || !self.propagate.is_empty()
+            || self.provided_cost.is_some()
+            || self.turn.is_some()
+    }
+}
+
+fn keep_best<'a>(slot: &mut Option<Ranked<'a>>, rank: u8, v: AnyValue<'a>) {
+    if slot.as_ref().is_some_and(|s| s.rank <= rank) {
+        return;
+    }
+    let value = match v {
+        AnyValue::Str(s) if !s.is_empty() => Cow::Borrowed(s),
+        AnyValue::Int(i) => Cow::Owned(i.to_string()),
+        _ => return,
+    };
+    *slot = Some(Ranked { rank, value });
+}
+
+fn keep_str<'a>(slot: &mut Option<(u8, &'a str)>, rank: u8, v: AnyValue<'a>) {
+    if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
+        if slot.map_or(true, |(r, _)| rank < r) {
+            *slot = Some((rank, s));
+        }
+    }
+}
+
+fn keep_kind(slot: &mut Option<(u8, Kind)>, rank: u8, kind: Option<Kind>) {
+    if let Some(k) = kind {
+        if slot.map_or(true, |(r, _)| rank < r) {
+            *slot = Some((rank, k));
+        }
+    }
+}
+
+/// Reads a span's attributes once, keeping only what some decision needs.
+pub fn read_span<'a>(
+    keys: &KeyTable,
+    batch: &BatchIndex<'a>,
+    span: &SpanRef<'a>,
+) -> Result<SpanFacts<'a>, WireError> {
+    let mut f = SpanFacts::default();
+    let mut vercel: Option<(Kind, VercelRole)> = Kind::from_vercel(span.name);
+    for kv in batch.attributes(span) {
+        let kv = kv?;
+        let Some(info) = keys.get(kv.key) else {
+            continue;
+        };
+        let v = kv.value;
+        if let Some(r) = info.conversation {
+            keep_best(&mut f.conversation, r, v);
+        }
+        if let Some(r) = info.user {
+            keep_best(&mut f.user, r, v);
+        }
+        if let Some(r) = info.workflow_id {
+            keep_best(&mut f.workflow_id, r, v);
+        }
+        if let Some(r) = info.workflow_type {
+            keep_best(&mut f.workflow_type, r, v);
+        }
+        if let Some(i) = info.propagate {
+            if !matches!(v, AnyValue::Empty) {
+                f.propagate.push((i, kv.value_bytes));
+            }
+        }
+        if let Some(o) = info.output {
+            f.present |= 1 << o as u8;
+            if o.is_rollup() {
+                f.rollup_entries.push((kv.start, kv.end, kv.key));
+            }
+        }
+        let Some(fact) = info.fact else { continue };
+        let s = v.as_str().unwrap_or("");
+        match fact {
+            Fact::Turn => f.turn = f.turn.or(v.as_count().filter(|&t| t > 0)),
+            Fact::L9Kind => keep_kind(&mut f.kind, 0, Kind::from_l9(s)),
+            Fact::Operation => keep_kind(&mut f.kind, 1, Kind::from_operation(s)),
+            Fact::OpenInferenceKind => keep_kind(&mut f.kind, 2, Kind::from_openinference(s)),
+            Fact::TraceloopKind => keep_kind(&mut f.kind, 3, Kind::from_traceloop(s)),
+            Fact::LlmRequestType => keep_kind(&mut f.kind, 4, Kind::from_llm_request_type(s)),
+            Fact::LangfuseType => keep_kind(&mut f.kind, 5, Kind::from_langfuse(s)),
+            Fact::VercelOperation => vercel = Kind::from_vercel(s).or(vercel),
+            Fact::Provider(r) => keep_str(&mut f.provider, r, v),
+            Fact::RequestModel(r) => keep_str(&mut f.request_model, r, v),
+            Fact::ResponseModel(r) => keep_str(&mut f.response_model, r, v),
+            Fact::Tokens(field, r) => {
+                if let Some(n) = v.as_count() {
+                    f.usage.set(field, r, n);
+                }
+            }
+            Fact::AggregatedTokens(field) => {
+                if let Some(n) = v.as_count() {
+                    // Ranked below every per-call key; the span is marked as an aggregate, never billed.
+                    f.usage.set(field, 7, n);
+                    f.aggregate = true;
+                }
+            }
+            Fact::LangfuseUsage => {
+                if !s.is_empty() {
+                    parse_usage_json(s, &mut f.usage);
+                }
+            }
+            Fact::ResponseId => {
+                if !s.is_empty() && f.response_id.is_none() {
+                    f.response_id = Some(s);
+                }
+            }
+            Fact::CostUsd => f.provided_cost = v.as_f64(),
+            Fact::CostStatus => f.already_enriched = true,
+        }
+    }
+    if let Some((kind, role)) = vercel {
+        keep_kind(&mut f.kind, 6, Some(kind));
+        f.aggregate |= role == VercelRole::Aggregate;
+    }
+    if f.kind.is_none() && !f.usage.is_empty() {
+        // A model call no convention named (a custom wrapper, an older SDK): token usage means an LLM call.
+        f.kind = Some((7, Kind::Llm));
+    }
+    Ok(f)
+}

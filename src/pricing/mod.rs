@@ -1,0 +1,23 @@
+//! Prices of LLM calls: the price table (inline config, a LiteLLM file, embedded defaults), model-name matching, and
+//! the cost formula. Knows nothing about spans or traces: callers hand in a model name, a provider name and token
+//! counts.
+//!
+//! - `model_price`: one model's rates; parsing an inline `pricing.<model>` config entry
+//! - `price_table`: building the table and looking a span's model up in it
+//! - `model_match`: the normalised forms of a model name (routing prefixes, Bedrock ids, dates)
+//! - `provider`: provider families, to prefer a provider-specific price
+//! - `litellm`: the LiteLLM price-file loader
+//! - `default_prices`: embedded list prices
+//! - `cost`: the formula
+
+mod cost;
+mod default_prices;
+mod litellm;
+mod model_match;
+mod model_price;
+mod price_table;
+mod provider;
+
+pub use cost::{cost, Cost, TokenUsage};
+pub use model_price::{LongContext, ModelPrice};
+pub use price_table::PriceTable;

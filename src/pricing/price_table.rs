@@ -1,0 +1,246 @@
+//! The price table: inline config over a LiteLLM file over the embedded defaults, and the per-span lookup.
+//!
+//! Lookup runs once per LLM span, so everything that can be decided per KEY is decided at build time: every key is
+//! registered under its routing-free names (`azure/gpt-4o` also under `gpt-4o`), each name's candidates are sorted
+//! by preference, and a lookup only walks the span model's few normalised forms. An exact key costs one hash probe and
+//! no allocation; other lookups lowercase on the stack for names up to 128 bytes. No locks, no cache: the table is
+//! immutable after `build` and `Send + Sync`.
+
+use super::default_prices::default_prices;
+use super::litellm;
+use super::model_match::{dotted_variant, lookup_forms, registration_forms, variant_forms, Forms};
+use super::model_price::ModelPrice;
+use super::provider::Family;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+/// Where a price came from, in order of authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Inline,
+    File,
+    Default,
+}
+
+struct Entry {
+    key: Box<str>,
+    lower: Box<str>,
+    price: ModelPrice,
+    source: Source,
+    family: Option<Family>,
+}
+
+pub struct PriceTable {
+    entries: Vec<Entry>,
+    /// The exact key as configured: the allocation-free fast path.
+    exact: HashMap<Box<str>, u32>,
+    /// Lowercase name -> entries known by it, best first: the entry whose own key it is, then by source, then the
+    /// shortest key (`anthropic.claude-…` before `bedrock/us-gov-west-1/anthropic.claude-…`).
+    by_name: HashMap<Box<str>, Box<[u32]>>,
+    has_inline: bool,
+    file_loaded: usize,
+    file_skipped: usize,
+}
+
+const STACK_LOWERCASE: usize = 128;
+
+impl PriceTable {
+    /// `inline` (USD per token, from config) wins over everything, `pricing_file` (LiteLLM JSON) over the defaults.
+    pub fn build(
+        inline: Vec<(String, ModelPrice)>,
+        pricing_file: Option<&Path>,
+        use_defaults: bool,
+    ) -> Result<PriceTable, String> {
+        let mut merged: HashMap<String, Entry> = HashMap::new();
+        let mut add = |key: String, price: ModelPrice, source: Source, family: Option<Family>| {
+            let lower = key.trim().to_ascii_lowercase();
+            let family = family.or_else(|| Family::from_key_prefix(&lower));
+            let entry = Entry {
+                key: key.trim().into(),
+                lower: lower.as_str().into(),
+                price,
+                source,
+                family,
+            };
+            // Later sources are added last and are more authoritative: replace.
+            merged.insert(lower, entry);
+        };
+        if use_defaults {
+            for (model, family, price) in default_prices() {
+                add(model.to_owned(), price, Source::Default, Some(family));
+            }
+        }
+        let (mut file_loaded, mut file_skipped) = (0, 0);
+        if let Some(path) = pricing_file {
+            let file = litellm::load_file(path)?;
+            file_loaded = file.entries.len();
+            file_skipped = file.skipped;
+            for e in file.entries {
+                let family = e
+                    .litellm_provider
+                    .as_deref()
+                    .and_then(Family::from_litellm_provider);
+                add(e.key, e.price, Source::File, family);
+            }
+        }
+        let has_inline = !inline.is_empty();
+        for (model, price) in inline {
+            if model.trim().is_empty() {
+                return Err("pricing: a model name is empty".to_owned());
+            }
+            add(model, price, Source::Inline, None);
+        }
+        Ok(Self::index(
+            merged.into_values().collect(),
+            has_inline,
+            file_loaded,
+            file_skipped,
+        ))
+    }
+
+    fn index(
+        mut entries: Vec<Entry>,
+        has_inline: bool,
+        file_loaded: usize,
+        file_skipped: usize,
+    ) -> PriceTable {
+        entries.sort_by(|a, b| a.lower.cmp(&b.lower));
+        let mut exact = HashMap::with_capacity(entries.len());
+        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::with_capacity(entries.len() * 2);
+        for (i, e) in entries.iter().enumerate() {
+            exact.insert(e.key.clone(), i as u32);
+            for name in registration_forms(&e.lower).as_slice() {
+                by_name.entry(name).or_default().push(i as u32);
+            }
+        }
+        let by_name = by_name
+            .into_iter()
+            .map(|(name, mut ids)| {
+                ids.sort_by_key(|&i| {
+                    let e = &entries[i as usize];
+                    (&*e.lower != name, e.source, e.lower.len(), &e.lower)
+                });
+                (Box::from(name), ids.into_boxed_slice())
+            })
+            .collect();
+        PriceTable {
+            entries,
+            exact,
+            by_name,
+            has_inline,
+            file_loaded,
+            file_skipped,
+        }
+    }
+
+    /// The price for a span's model name, and the table key that matched (the "model" label of metrics).
+    ///
+    /// Inline prices are searched first across all forms of the name (a configured `gpt-4o` also prices
+    /// `gpt-4o-2024-08-06`); then the whole table. Within one form: the key that IS that name wins, then an entry of
+    /// the span's provider family, then the most authoritative source and the shortest key.
+    pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<(&str, &ModelPrice)> {
+        if let Some(&i) = self.exact.get(model) {
+            let e = &self.entries[i as usize];
+            if !self.has_inline || e.source == Source::Inline {
+                return Some((&e.key, &e.price));
+            }
+        }
+        let model = model.trim();
+        let mut buf = [0u8; STACK_LOWERCASE];
+        let owned;
+        let lower: &str = if model.len() <= STACK_LOWERCASE {
+            let b = &mut buf[..model.len()];
+            b.copy_from_slice(model.as_bytes());
+            b.make_ascii_lowercase();
+            std::str::from_utf8(b).ok()?
+        } else {
+            owned = model.to_ascii_lowercase();
+            &owned
+        };
+        let family = provider.and_then(Family::from_span_provider);
+        let found = if self.has_inline {
+            self.search(lower, family, true)
+                .or_else(|| self.search(lower, family, false))
+        } else {
+            self.search(lower, family, false)
+        };
+        found.map(|i| {
+            let e = &self.entries[i as usize];
+            (&*e.key, &e.price)
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Entries taken from the pricing file.
+    pub fn file_entries_loaded(&self) -> usize {
+        self.file_loaded
+    }
+
+    /// Pricing-file entries without per-token prices (image, audio, per-second models, `sample_spec`, bad values).
+    pub fn file_entries_skipped(&self) -> usize {
+        self.file_skipped
+    }
+
+    /// All table keys, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| &*e.key)
+    }
+
+    fn search(&self, lower: &str, family: Option<Family>, inline_only: bool) -> Option<u32> {
+        let (forms, base) = lookup_forms(lower);
+        if let Some(i) = self.first_hit(&forms, family, inline_only) {
+            return Some(i);
+        }
+        let dashed = dotted_variant(base)?;
+        self.first_hit(&variant_forms(&dashed), family, inline_only)
+    }
+
+    fn first_hit(
+        &self,
+        forms: &Forms<'_>,
+        family: Option<Family>,
+        inline_only: bool,
+    ) -> Option<u32> {
+        forms
+            .as_slice()
+            .iter()
+            .find_map(|name| self.pick(name, family, inline_only))
+    }
+
+    fn pick(&self, name: &str, family: Option<Family>, inline_only: bool) -> Option<u32> {
+        let ids = self.by_name.get(name)?;
+        let mut usable = ids
+            .iter()
+            .copied()
+            .filter(|&i| !inline_only || self.entries[i as usize].source == Source::Inline);
+        let first = usable.next()?;
+        let e = &self.entries[first as usize];
+        if &*e.lower == name || family.is_none() || e.family == family {
+            return Some(first);
+        }
+        Some(
+            usable
+                .find(|&i| self.entries[i as usize].family == family)
+                .unwrap_or(first),
+        )
+    }
+}
+
+impl fmt::Debug for PriceTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PriceTable")
+            .field("entries", &self.entries.len())
+            .field("inline", &self.has_inline)
+            .field("file_loaded", &self.file_loaded)
+            .field("file_skipped", &self.file_skipped)
+            .finish()
+    }
+}

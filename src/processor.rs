@@ -1,0 +1,110 @@
+//! `Processor`: configuration, price table, memory and counters — the Rust API that the C ABI, tests and
+//! benches use.
+
+use std::time::Instant;
+
+use crate::config::{Config, ConfigError};
+use crate::conventions::KeyTable;
+use crate::enrich::enrich_batch;
+use crate::pricing::PriceTable;
+use crate::state::State;
+use crate::stats::Stats;
+use crate::wire::WireError;
+
+pub struct Processor {
+    pub(crate) config: Config,
+    pub(crate) keys: KeyTable,
+    pub(crate) prices: PriceTable,
+    pub(crate) state: State,
+    pub(crate) stats: Stats,
+}
+
+impl Processor {
+    pub fn new(config: Config) -> Result<Processor, ConfigError> {
+        let prices = PriceTable::build(
+            config.pricing.clone(),
+            config.pricing_file.as_deref(),
+            config.use_default_pricing,
+        )
+        .map_err(|e| ConfigError(format!("pricing_file: {e}")))?;
+        Ok(Processor {
+            keys: KeyTable::new(&config.aliases),
+            state: State::new(
+                config.max_traces,
+                config.trace_ttl,
+                config.max_conversations,
+                config.conversation_ttl,
+            ),
+            prices,
+            stats: Stats::default(),
+            config,
+        })
+    }
+
+    /// Builds a processor from the JSON configuration the host passes (see README "Core configuration").
+    pub fn from_json(json: &[u8]) -> Result<Processor, ConfigError> {
+        Processor::new(Config::from_json(json)?)
+    }
+
+    /// Enriches one OTLP `ExportTraceServiceRequest` / `TracesData`.
+    pub fn enrich(&self, input: &[u8]) -> Result<Vec<u8>, WireError> {
+        self.enrich_at(input, Instant::now())
+    }
+
+    /// As `enrich`, with the clock given: TTLs are measured against `now`.
+    pub fn enrich_at(&self, input: &[u8], now: Instant) -> Result<Vec<u8>, WireError> {
+        match enrich_batch(self, input, now) {
+            Ok((out, stats)) => {
+                self.stats.add(stats);
+                Ok(out)
+            }
+            Err(e) => {
+                self.stats
+                    .errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn price_table(&self) -> &PriceTable {
+        &self.prices
+    }
+
+    /// Cumulative counters as a JSON object. Also sweeps idle entries past their TTL, so that a host polling
+    /// stats keeps memory bounded in time even when traffic stops.
+    pub fn stats_json(&self) -> String {
+        self.stats_json_at(Instant::now())
+    }
+
+    pub fn stats_json_at(&self, now: Instant) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.state.expire(now);
+        let s = &self.stats;
+        let t = &self.state.traces;
+        let c = &self.state.conversations;
+        serde_json::json!({
+            "batches": s.batches.load(Relaxed),
+            "spans_seen": s.spans_seen.load(Relaxed),
+            "spans_enriched": s.spans_enriched.load(Relaxed),
+            "priced": s.priced.load(Relaxed),
+            "unpriced_model": s.unpriced_model.load(Relaxed),
+            "duplicate": s.duplicate.load(Relaxed),
+            "provided": s.provided.load(Relaxed),
+            "errors": s.errors.load(Relaxed),
+            "conversations_tracked": c.len(),
+            "traces_tracked": t.len(),
+            "conversation_evictions": c.evicted.load(Relaxed),
+            "conversation_expirations": c.expired.load(Relaxed),
+            "trace_evictions": t.evicted.load(Relaxed),
+            "trace_expirations": t.expired.load(Relaxed),
+            "price_table_models": self.prices.len(),
+            "cost_usd_by_model": s.cost_by_model(),
+        })
+        .to_string()
+    }
+}

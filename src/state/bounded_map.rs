@@ -1,0 +1,180 @@
+//! A map with a size limit and a time-to-live, evicting the least recently used entry when full.
+//! Not thread-safe by itself: `sharded.rs` puts each one behind its own lock.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+struct Entry<V> {
+    value: V,
+    stamp: u64,
+    touched: Instant,
+}
+
+/// Recency is kept as a queue of (key, stamp) with lazy deletion: touching an entry pushes a new stamp and the
+/// old queue element becomes stale. The queue is compacted when stale elements outnumber live ones.
+pub struct BoundedMap<K, V> {
+    map: HashMap<K, Entry<V>>,
+    order: VecDeque<(K, u64)>,
+    next_stamp: u64,
+    capacity: usize,
+    ttl: Duration,
+}
+
+/// What a call removed to stay within bounds.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Removed {
+    pub evicted: u64,
+    pub expired: u64,
+}
+
+impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        BoundedMap {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            next_stamp: 0,
+            capacity: capacity.max(1),
+            ttl,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    fn stamp(&mut self) -> u64 {
+        self.next_stamp += 1;
+        self.next_stamp
+    }
+
+    /// Drops entries idle for longer than the TTL.
+    pub fn expire(&mut self, now: Instant) -> Removed {
+        let mut removed = Removed::default();
+        while let Some((k, stamp)) = self.order.front() {
+            match self.map.get(k) {
+                Some(e) if e.stamp == *stamp => {
+                    if now.saturating_duration_since(e.touched) <= self.ttl {
+                        break;
+                    }
+                    self.map.remove(k);
+                    removed.expired += 1;
+                }
+                _ => {}
+            }
+            self.order.pop_front();
+        }
+        removed
+    }
+
+    /// The entry for `key`, created with `make` if absent (evicting the least recently used one when full), and
+    /// marked as used now.
+    pub fn get_or_insert_with(
+        &mut self,
+        key: &K,
+        now: Instant,
+        make: impl FnOnce() -> V,
+    ) -> (&mut V, Removed) {
+        let mut removed = self.expire(now);
+        if !self.map.contains_key(key) {
+            while self.map.len() >= self.capacity {
+                let Some((k, stamp)) = self.order.pop_front() else {
+                    break;
+                };
+                if self.map.get(&k).is_some_and(|e| e.stamp == stamp) {
+                    self.map.remove(&k);
+                    removed.evicted += 1;
+                }
+            }
+            let stamp = self.stamp();
+            self.map.insert(
+                key.clone(),
+                Entry {
+                    value: make(),
+                    stamp,
+                    touched: now,
+                },
+            );
+            self.order.push_back((key.clone(), stamp));
+        } else {
+            let stamp = self.stamp();
+            let e = self.map.get_mut(key).expect("present");
+            e.stamp = stamp;
+            e.touched = now;
+            self.order.push_back((key.clone(), stamp));
+            self.compact();
+        }
+        (&mut self.map.get_mut(key).expect("present").value, removed)
+    }
+
+    /// The entry for `key` if present, marked as used now.
+    pub fn get_mut(&mut self, key: &K, now: Instant) -> (Option<&mut V>, Removed) {
+        let removed = self.expire(now);
+        if !self.map.contains_key(key) {
+            return (None, removed);
+        }
+        let (v, _) = self.get_or_insert_with(key, now, || unreachable!("present"));
+        (Some(v), removed)
+    }
+
+    fn compact(&mut self) {
+        if self.order.len() <= 2 * self.map.len() + 64 {
+            return;
+        }
+        let map = &self.map;
+        self.order
+            .retain(|(k, stamp)| map.get(k).is_some_and(|e| e.stamp == *stamp));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evicts_least_recently_used_when_full() {
+        let t0 = Instant::now();
+        let mut m = BoundedMap::new(2, Duration::from_secs(60));
+        m.get_or_insert_with(&"a", t0, || 1);
+        m.get_or_insert_with(&"b", t0, || 2);
+        m.get_mut(&"a", t0); // a is now more recent than b
+        let (_, removed) = m.get_or_insert_with(&"c", t0, || 3);
+        assert_eq!(
+            removed,
+            Removed {
+                evicted: 1,
+                expired: 0
+            }
+        );
+        assert!(m.get_mut(&"b", t0).0.is_none());
+        assert_eq!(*m.get_mut(&"a", t0).0.unwrap(), 1);
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn expires_idle_entries() {
+        let t0 = Instant::now();
+        let mut m = BoundedMap::new(10, Duration::from_secs(5));
+        m.get_or_insert_with(&1, t0, || "x");
+        m.get_or_insert_with(&2, t0 + Duration::from_secs(4), || "y");
+        let removed = m.expire(t0 + Duration::from_secs(6));
+        assert_eq!(
+            removed,
+            Removed {
+                evicted: 0,
+                expired: 1
+            }
+        );
+        assert_eq!(m.len(), 1);
+    }
+
+    #[test]
+    fn queue_stays_bounded_under_repeated_touches() {
+        let t0 = Instant::now();
+        let mut m = BoundedMap::new(4, Duration::from_secs(5));
+        for _ in 0..10_000 {
+            m.get_or_insert_with(&7, t0, || 0);
+        }
+        assert!(m.order.len() <= 2 * m.map.len() + 65);
+    }
+}

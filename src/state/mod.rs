@@ -1,0 +1,39 @@
+//! Memory across batches, and the only place with locks: per-trace memory and conversations, each bounded by
+//! a maximum entry count (least recently used evicted) and an idle TTL, with evictions counted.
+
+mod bounded_map;
+mod conversation_state;
+mod sharded;
+mod trace_state;
+
+use std::time::{Duration, Instant};
+
+pub use conversation_state::ConversationMemo;
+pub use sharded::{ShardGuard, Sharded};
+pub use trace_state::{
+    Billing, Inherited, SpanId, SpanMemo, TraceId, TraceMemo, MAX_SPANS_PER_TRACE,
+};
+
+pub struct State {
+    pub traces: Sharded<TraceId, TraceMemo>,
+    pub conversations: Sharded<Box<str>, ConversationMemo>,
+}
+
+impl State {
+    pub fn new(
+        max_traces: usize,
+        trace_ttl: Duration,
+        max_conversations: usize,
+        conversation_ttl: Duration,
+    ) -> State {
+        State {
+            traces: Sharded::new(max_traces, trace_ttl),
+            conversations: Sharded::new(max_conversations, conversation_ttl),
+        }
+    }
+
+    pub fn expire(&self, now: Instant) {
+        self.traces.expire_all(now);
+        self.conversations.expire_all(now);
+    }
+}

@@ -1,0 +1,73 @@
+//! Cumulative counters, read by the host through `last9_genai_processor_stats`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::Mutex;
+
+use crate::contract::CostStatus;
+
+#[derive(Default)]
+pub struct Stats {
+    pub batches: AtomicU64,
+    pub spans_seen: AtomicU64,
+    pub spans_enriched: AtomicU64,
+    pub priced: AtomicU64,
+    pub unpriced_model: AtomicU64,
+    pub duplicate: AtomicU64,
+    pub provided: AtomicU64,
+    pub errors: AtomicU64,
+    cost_by_model: Mutex<HashMap<String, f64>>,
+}
+
+/// What one batch adds, gathered without touching shared counters span by span.
+#[derive(Default)]
+pub struct BatchStats {
+    pub spans_seen: u64,
+    pub spans_enriched: u64,
+    pub by_status: [u64; 4],
+    pub cost_by_model: Vec<(String, f64)>,
+}
+
+impl BatchStats {
+    pub fn count(&mut self, status: CostStatus) {
+        self.by_status[status as usize] += 1;
+    }
+
+    pub fn add_cost(&mut self, model: &str, usd: f64) {
+        match self.cost_by_model.iter_mut().find(|(m, _)| m == model) {
+            Some((_, c)) => *c += usd,
+            None => self.cost_by_model.push((model.to_string(), usd)),
+        }
+    }
+}
+
+impl Stats {
+    pub fn add(&self, b: BatchStats) {
+        let add = |c: &AtomicU64, n: u64| {
+            if n > 0 {
+                c.fetch_add(n, Ordering::Relaxed);
+            }
+        };
+        add(&self.batches, 1);
+        add(&self.spans_seen, b.spans_seen);
+        add(&self.spans_enriched, b.spans_enriched);
+        add(&self.priced, b.by_status[CostStatus::Priced as usize]);
+        add(
+            &self.unpriced_model,
+            b.by_status[CostStatus::UnpricedModel as usize],
+        );
+        add(&self.provided, b.by_status[CostStatus::Provided as usize]);
+        add(&self.duplicate, b.by_status[CostStatus::Duplicate as usize]);
+        if !b.cost_by_model.is_empty() {
+            let mut m = self.cost_by_model.lock();
+            for (model, usd) in b.cost_by_model {
+                *m.entry(model).or_insert(0.0) += usd;
+            }
+        }
+    }
+
+    pub fn cost_by_model(&self) -> HashMap<String, f64> {
+        self.cost_by_model.lock().clone()
+    }
+}

@@ -1,0 +1,162 @@
+//! One trace inside a batch: propagation, span kinds, duplicate detection, pricing and roll-ups, using (and
+//! updating) what earlier batches left in the trace and conversation memory.
+
+mod billing;
+mod inherit;
+mod rollup;
+mod tree;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+pub use billing::Bill;
+pub use rollup::Rollup;
+pub use tree::BatchSpan;
+
+use crate::conventions::{Kind, Ranked};
+use crate::pricing::PriceTable;
+use crate::state::{Billing, Inherited, SpanMemo, State, TraceId, TraceMemo};
+use tree::Tree;
+
+/// Everything the writer needs to patch the spans of one trace in this batch (vectors parallel to the batch).
+pub struct TraceOutcome<'p> {
+    pub conversation: Option<Box<str>>,
+    pub user: Option<Box<str>>,
+    pub turn: Option<u64>,
+    pub bills: Vec<Option<Bill<'p>>>,
+    pub inherited: Vec<Option<Arc<Inherited>>>,
+    pub rollups: Vec<Option<Rollup>>,
+    /// Written on root spans: this trace's cost so far (when it has usage) and the conversation's running total.
+    pub trace_cost: Option<f64>,
+    pub conversation_cost: Option<f64>,
+}
+
+fn best<'x>(values: impl Iterator<Item = &'x Ranked<'x>>) -> Option<Box<str>> {
+    // Lowest rank wins; among equals the first span in the batch.
+    values
+        .fold(None::<&Ranked<'_>>, |b, r| {
+            if b.is_some_and(|b| b.rank <= r.rank) {
+                b
+            } else {
+                Some(r)
+            }
+        })
+        .map(|r| r.value.as_ref().into())
+}
+
+/// Returns None when neither this batch nor memory says anything about the trace (most non-GenAI traffic).
+pub fn process_trace<'p>(
+    trace_id: &TraceId,
+    batch: &[BatchSpan<'_, '_>],
+    state: &State,
+    prices: &'p PriceTable,
+    now: Instant,
+) -> Option<TraceOutcome<'p>> {
+    let relevant = batch.iter().any(|s| s.facts.is_relevant());
+    let mut shard = state.traces.shard(trace_id);
+    let memo: &mut TraceMemo = if relevant {
+        shard.get_or_insert_with(trace_id, now, TraceMemo::default)
+    } else {
+        shard.get_mut(trace_id, now)?
+    };
+
+    let (bills, inherited, tops) = {
+        let tree = Tree::new(batch, memo);
+        let usage: Vec<_> = batch.iter().map(billing::usage_of).collect();
+        let bills = billing::decide(&tree, &usage, prices);
+        let inherited = inherit::resolve(&tree);
+        let tops: Vec<bool> = (0..batch.len())
+            .map(|i| is_workflow_top(&tree, &inherited, i))
+            .collect();
+        (bills, inherited, tops)
+    };
+
+    if memo.conversation.is_none() {
+        memo.conversation = best(batch.iter().filter_map(|s| s.facts.conversation.as_ref()));
+    }
+    if memo.user.is_none() {
+        memo.user = best(batch.iter().filter_map(|s| s.facts.user.as_ref()));
+    }
+    let given_turn = batch.iter().find_map(|s| s.facts.turn);
+    for (i, s) in batch.iter().enumerate() {
+        let billing = bills[i].as_ref().map(Bill::billing);
+        if let Some(Billing::Billed(c)) = billing {
+            memo.cost += c;
+        }
+        memo.has_usage |= billing.is_some();
+        let response_id = billing.and(s.facts.response_id).map(Into::into);
+        let kind = s.facts.kind.map(|(_, k)| k);
+        memo.remember(
+            s.id,
+            SpanMemo {
+                parent: s.parent,
+                kind,
+                billing,
+                response_id,
+                inherited: inherited[i].clone(),
+            },
+        );
+    }
+
+    let rollups = {
+        let tree = Tree::new(&[], memo);
+        batch
+            .iter()
+            .zip(&tops)
+            .map(|(s, &top)| top.then(|| rollup::workflow_rollup(&tree, s.id)))
+            .collect()
+    };
+
+    let mut conversation_cost = None;
+    if let Some(conv) = memo.conversation.clone() {
+        let mut cshard = state.conversations.shard(&conv);
+        let c = cshard.get_or_insert_with(&conv, now, Default::default);
+        if memo.turn.is_none() {
+            memo.turn = Some(c.take_turn(given_turn));
+        }
+        c.total_cost += memo.cost - memo.cost_in_conversation;
+        memo.cost_in_conversation = memo.cost;
+        conversation_cost = Some(c.total_cost);
+    }
+
+    Some(TraceOutcome {
+        conversation: memo.conversation.clone(),
+        user: memo.user.clone(),
+        turn: memo.turn.filter(|_| memo.conversation.is_some()),
+        bills,
+        inherited,
+        rollups,
+        trace_cost: (memo.has_usage || memo.conversation.is_some()).then_some(memo.cost),
+        conversation_cost,
+    })
+}
+
+/// The top of a workflow: a span that itself names a workflow its parent is not already in, or a span of kind
+/// workflow.
+fn is_workflow_top(
+    tree: &Tree<'_, '_, '_>,
+    inherited: &[Option<Arc<Inherited>>],
+    i: usize,
+) -> bool {
+    let s = &tree.batch[i];
+    if s.facts.kind.is_some_and(|(_, k)| k == Kind::Workflow) {
+        return true;
+    }
+    if s.facts.workflow_id.is_none() && s.facts.workflow_type.is_none() {
+        return false;
+    }
+    let parent = match tree.by_id.get(&s.parent) {
+        Some(&p) => inherited[p].clone(),
+        None => tree
+            .memo
+            .spans
+            .get(&s.parent)
+            .and_then(|m| m.inherited.clone()),
+    };
+    let mine = inherited[i].as_deref();
+    match (parent.as_deref(), mine) {
+        (Some(p), Some(m)) => p.workflow_id != m.workflow_id || p.workflow_type != m.workflow_type,
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
+}

@@ -1,0 +1,34 @@
+//! Workflow roll-ups: what everything under a workflow's top span cost, and how many calls it made.
+
+use super::tree::Tree;
+use crate::conventions::Kind;
+use crate::state::{Billing, SpanId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Rollup {
+    pub cost_usd: f64,
+    pub llm_calls: u64,
+    pub tool_calls: u64,
+}
+
+/// Sums over the top span and every remembered descendant (the current batch must already be remembered).
+pub fn workflow_rollup(tree: &Tree<'_, '_, '_>, top: SpanId) -> Rollup {
+    let mut r = Rollup::default();
+    for (&id, m) in &tree.memo.spans {
+        if id != top && !tree.is_ancestor(top, id) {
+            continue;
+        }
+        match m.billing {
+            Some(Billing::Billed(c)) => {
+                r.cost_usd += c;
+                r.llm_calls += u64::from(m.kind.map_or(true, Kind::is_model_call));
+            }
+            Some(Billing::Unpriced) => {
+                r.llm_calls += u64::from(m.kind.map_or(true, Kind::is_model_call))
+            }
+            Some(Billing::Duplicate) | None => {}
+        }
+        r.tool_calls += u64::from(m.kind == Some(Kind::Tool));
+    }
+    r
+}

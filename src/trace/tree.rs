@@ -1,0 +1,84 @@
+//! The shape of one trace as far as we know it: spans of this batch plus spans remembered from earlier ones.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::conventions::SpanFacts;
+use crate::state::{SpanId, TraceMemo};
+
+/// Parent chains longer than this are treated as broken (a cycle in bad data must not hang a collector).
+const MAX_DEPTH: usize = 512;
+
+/// One span of the current batch, as the trace logic sees it.
+pub struct BatchSpan<'f, 'a> {
+    /// Position in the batch index (and in the patch list).
+    pub index: usize,
+    pub id: SpanId,
+    pub parent: SpanId,
+    pub facts: &'f SpanFacts<'a>,
+}
+
+pub struct Tree<'t, 'f, 'a> {
+    pub batch: &'t [BatchSpan<'f, 'a>],
+    /// span id -> position in `batch`
+    pub by_id: HashMap<SpanId, usize>,
+    pub memo: &'t TraceMemo,
+}
+
+impl<'t, 'f, 'a> Tree<'t, 'f, 'a> {
+    pub fn new(batch: &'t [BatchSpan<'f, 'a>], memo: &'t TraceMemo) -> Self {
+        let by_id = batch
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.id != 0)
+            .map(|(i, s)| (s.id, i))
+            .collect();
+        Tree { batch, by_id, memo }
+    }
+
+    pub fn parent_of(&self, id: SpanId) -> SpanId {
+        match self.by_id.get(&id) {
+            Some(&i) => self.batch[i].parent,
+            None => self.memo.spans.get(&id).map_or(0, |m| m.parent),
+        }
+    }
+
+    /// Ancestors of `id`, nearest first, ending at the first unknown span.
+    pub fn ancestors(&self, id: SpanId) -> impl Iterator<Item = SpanId> + '_ {
+        let mut cur = id;
+        let mut steps = 0;
+        std::iter::from_fn(move || {
+            cur = self.parent_of(cur);
+            steps += 1;
+            (cur != 0 && cur != id && steps <= MAX_DEPTH).then_some(cur)
+        })
+    }
+
+    pub fn is_ancestor(&self, ancestor: SpanId, of: SpanId) -> bool {
+        self.ancestors(of).any(|a| a == ancestor)
+    }
+
+    /// Every span that has at least one usage-carrying descendant, known in this batch or remembered.
+    pub fn with_usage_below(&self, carries_usage: impl Fn(usize) -> bool) -> HashSet<SpanId> {
+        let mut below = HashSet::new();
+        let from_batch = self
+            .batch
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| carries_usage(*i))
+            .map(|(_, s)| s.id);
+        let from_memo = self
+            .memo
+            .spans
+            .iter()
+            .filter(|(_, m)| m.billing.is_some())
+            .map(|(&id, _)| id);
+        for id in from_batch.chain(from_memo) {
+            for a in self.ancestors(id) {
+                if !below.insert(a) {
+                    break;
+                }
+            }
+        }
+        below
+    }
+}

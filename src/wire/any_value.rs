@@ -1,0 +1,95 @@
+//! Reading an `AnyValue` (the value of a KeyValue attribute).
+
+use super::fields::{FieldReader, WireValue};
+use super::WireError;
+
+/// The scalar forms we read. Arrays, key-value lists and bytes are kept as `Other`: we never interpret them, and
+/// they are copied untouched.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AnyValue<'a> {
+    Str(&'a str),
+    Bool(bool),
+    Int(i64),
+    Double(f64),
+    Other,
+    Empty,
+}
+
+impl<'a> AnyValue<'a> {
+    /// The value as text, for identifiers that some SDKs write as numbers.
+    pub fn as_str(&self) -> Option<&'a str> {
+        match *self {
+            AnyValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A token count or a turn number: instrumentations write ints, doubles and numeric strings.
+    pub fn as_count(&self) -> Option<u64> {
+        match *self {
+            AnyValue::Int(i) if i >= 0 => Some(i as u64),
+            AnyValue::Double(d) if d >= 0.0 && d.is_finite() && d.fract() == 0.0 => Some(d as u64),
+            AnyValue::Str(s) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            AnyValue::Int(i) => Some(i as f64),
+            AnyValue::Double(d) if d.is_finite() => Some(d),
+            AnyValue::Str(s) => s.trim().parse::<f64>().ok().filter(|d| d.is_finite()),
+            _ => None,
+        }
+    }
+}
+
+/// Parses the bytes of an AnyValue message. Per protobuf, when a oneof appears more than once the last one wins.
+pub fn read_any_value(buf: &[u8], base: usize) -> Result<AnyValue<'_>, WireError> {
+    let mut r = FieldReader::new(buf, base);
+    let mut v = AnyValue::Empty;
+    while let Some(f) = r.next_field()? {
+        v = match (f.number, f.value) {
+            (1, WireValue::Len(b)) => match std::str::from_utf8(b) {
+                Ok(s) => AnyValue::Str(s),
+                // Invalid UTF-8 in a proto3 string: other parsers reject it; we only decline to interpret it.
+                Err(_) => AnyValue::Other,
+            },
+            (2, WireValue::Varint(x)) => AnyValue::Bool(x != 0),
+            (3, WireValue::Varint(x)) => AnyValue::Int(x as i64),
+            (4, WireValue::Fixed64(x)) => AnyValue::Double(f64::from_bits(x)),
+            (5..=7, WireValue::Len(_)) => AnyValue::Other,
+            _ => continue,
+        };
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_scalars_and_counts() {
+        assert_eq!(
+            read_any_value(&[0x0a, 2, b'4', b'2'], 0)
+                .unwrap()
+                .as_count(),
+            Some(42)
+        );
+        assert_eq!(
+            read_any_value(&[0x18, 0x96, 0x01], 0).unwrap(),
+            AnyValue::Int(150)
+        );
+        let mut d = vec![0x21];
+        d.extend_from_slice(&12.0f64.to_le_bytes());
+        assert_eq!(read_any_value(&d, 0).unwrap().as_count(), Some(12));
+        assert_eq!(read_any_value(&[0x10, 1], 0).unwrap(), AnyValue::Bool(true));
+        assert_eq!(read_any_value(&[], 0).unwrap(), AnyValue::Empty);
+        // a negative int is not a count
+        let neg = [
+            0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+        ];
+        assert_eq!(read_any_value(&neg, 0).unwrap().as_count(), None);
+    }
+}

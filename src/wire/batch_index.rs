@@ -1,0 +1,229 @@
+//! An index over one `TracesData` / `ExportTraceServiceRequest`: where each ResourceSpans, ScopeSpans and Span
+//! sits, plus the few span fields every decision needs. Nothing is copied; everything borrows the input.
+
+use super::any_value::{read_any_value, AnyValue};
+use super::fields::{Field, FieldReader, WireValue};
+use super::WireError;
+
+/// A length-delimited message inside the batch: `start..end` is the whole field (tag + length + payload).
+#[derive(Debug, Clone, Copy)]
+pub struct Region {
+    pub start: usize,
+    pub payload_start: usize,
+    pub end: usize,
+}
+
+impl Region {
+    fn of(f: &Field<'_>) -> Region {
+        Region {
+            start: f.start,
+            payload_start: f.payload_start,
+            end: f.end,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ResourceSpansRef {
+    pub region: Region,
+    pub scopes: std::ops::Range<usize>,
+}
+
+#[derive(Debug)]
+pub struct ScopeSpansRef {
+    pub region: Region,
+    pub spans: std::ops::Range<usize>,
+}
+
+#[derive(Debug)]
+pub struct SpanRef<'a> {
+    pub region: Region,
+    pub trace_id: &'a [u8],
+    pub span_id: &'a [u8],
+    pub parent_span_id: &'a [u8],
+    pub name: &'a str,
+    pub start_time_unix_nano: u64,
+}
+
+/// One `Span.attributes` entry. `start..end` is the whole entry in the batch, so it can be dropped on rewrite.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyValueRef<'a> {
+    pub key: &'a str,
+    pub value: AnyValue<'a>,
+    /// The encoded AnyValue, to copy an attribute to another span with its type intact.
+    pub value_bytes: &'a [u8],
+    pub start: usize,
+    pub end: usize,
+}
+
+pub struct BatchIndex<'a> {
+    pub input: &'a [u8],
+    pub resource_spans: Vec<ResourceSpansRef>,
+    pub scope_spans: Vec<ScopeSpansRef>,
+    pub spans: Vec<SpanRef<'a>>,
+}
+
+fn len_payload<'a>(f: &Field<'a>, what: &'static str) -> Result<&'a [u8], WireError> {
+    match f.value {
+        WireValue::Len(b) => Ok(b),
+        _ => Err(WireError {
+            offset: f.start,
+            what,
+        }),
+    }
+}
+
+impl<'a> BatchIndex<'a> {
+    /// Indexes the batch, checking the structure of every level it reads. Fields it does not read (resource,
+    /// scope, events, links, status, unknown numbers) are checked only for framing and later copied byte for byte.
+    pub fn parse(input: &'a [u8]) -> Result<BatchIndex<'a>, WireError> {
+        let mut idx = BatchIndex {
+            input,
+            resource_spans: Vec::new(),
+            scope_spans: Vec::new(),
+            spans: Vec::new(),
+        };
+        let mut top = FieldReader::new(input, 0);
+        while let Some(f) = top.next_field()? {
+            if f.number == 1 {
+                let payload = len_payload(&f, "ResourceSpans is not length-delimited")?;
+                idx.parse_resource_spans(Region::of(&f), payload)?;
+            }
+        }
+        Ok(idx)
+    }
+
+    fn parse_resource_spans(&mut self, region: Region, payload: &'a [u8]) -> Result<(), WireError> {
+        let first = self.scope_spans.len();
+        let mut r = FieldReader::new(payload, region.payload_start);
+        while let Some(f) = r.next_field()? {
+            match f.number {
+                1 => {
+                    len_payload(&f, "Resource is not length-delimited")?;
+                }
+                2 => {
+                    let p = len_payload(&f, "ScopeSpans is not length-delimited")?;
+                    self.parse_scope_spans(Region::of(&f), p)?;
+                }
+                _ => {}
+            }
+        }
+        self.resource_spans.push(ResourceSpansRef {
+            region,
+            scopes: first..self.scope_spans.len(),
+        });
+        Ok(())
+    }
+
+    fn parse_scope_spans(&mut self, region: Region, payload: &'a [u8]) -> Result<(), WireError> {
+        let first = self.spans.len();
+        let mut r = FieldReader::new(payload, region.payload_start);
+        while let Some(f) = r.next_field()? {
+            if f.number == 2 {
+                let p = len_payload(&f, "Span is not length-delimited")?;
+                self.spans.push(parse_span(Region::of(&f), p)?);
+            }
+        }
+        self.scope_spans.push(ScopeSpansRef {
+            region,
+            spans: first..self.spans.len(),
+        });
+        Ok(())
+    }
+
+    /// The attributes of a span, in wire order. Errors only on malformed KeyValue framing.
+    pub fn attributes(&self, span: &SpanRef<'a>) -> AttributeIter<'a> {
+        let payload = &self.input[span.region.payload_start..span.region.end];
+        AttributeIter {
+            reader: FieldReader::new(payload, span.region.payload_start),
+        }
+    }
+}
+
+fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, WireError> {
+    let mut span = SpanRef {
+        region,
+        trace_id: &[],
+        span_id: &[],
+        parent_span_id: &[],
+        name: "",
+        start_time_unix_nano: 0,
+    };
+    let mut r = FieldReader::new(payload, region.payload_start);
+    while let Some(f) = r.next_field()? {
+        match f.number {
+            1 => span.trace_id = len_payload(&f, "Span.trace_id is not bytes")?,
+            2 => span.span_id = len_payload(&f, "Span.span_id is not bytes")?,
+            4 => span.parent_span_id = len_payload(&f, "Span.parent_span_id is not bytes")?,
+            5 => {
+                let b = len_payload(&f, "Span.name is not a string")?;
+                span.name = std::str::from_utf8(b).map_err(|_| WireError {
+                    offset: f.start,
+                    what: "Span.name is not UTF-8",
+                })?;
+            }
+            7 => {
+                if let WireValue::Fixed64(t) = f.value {
+                    span.start_time_unix_nano = t;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(span)
+}
+
+pub struct AttributeIter<'a> {
+    reader: FieldReader<'a>,
+}
+
+impl<'a> Iterator for AttributeIter<'a> {
+    type Item = Result<KeyValueRef<'a>, WireError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let f = match self.reader.next_field() {
+                Ok(Some(f)) => f,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e)),
+            };
+            if f.number == 9 {
+                return Some(read_key_value(&f));
+            }
+        }
+    }
+}
+
+fn read_key_value<'a>(f: &Field<'a>) -> Result<KeyValueRef<'a>, WireError> {
+    let payload = len_payload(f, "Span.attributes entry is not length-delimited")?;
+    let mut kv = KeyValueRef {
+        key: "",
+        value: AnyValue::Empty,
+        value_bytes: &[],
+        start: f.start,
+        end: f.end,
+    };
+    let mut r = FieldReader::new(payload, f.payload_start);
+    while let Some(inner) = r.next_field()? {
+        match (inner.number, inner.value) {
+            (1, WireValue::Len(b)) => {
+                kv.key = std::str::from_utf8(b).map_err(|_| WireError {
+                    offset: inner.start,
+                    what: "attribute key is not UTF-8",
+                })?;
+            }
+            (2, WireValue::Len(b)) => {
+                kv.value = read_any_value(b, inner.payload_start)?;
+                kv.value_bytes = b;
+            }
+            (1 | 2, _) => {
+                return Err(WireError {
+                    offset: inner.start,
+                    what: "KeyValue field has the wrong wire type",
+                })
+            }
+            _ => {}
+        }
+    }
+    Ok(kv)
+}

@@ -1,0 +1,18 @@
+//! The protobuf wire format, and nothing about GenAI: reading only the fields we ask for, and writing a batch back
+//! with new attributes spliced in while every other byte is copied as it came (unknown fields included).
+
+mod any_value;
+mod batch_index;
+mod error;
+mod fields;
+mod kv_encode;
+mod splice;
+mod varint;
+
+pub use any_value::{read_any_value, AnyValue};
+pub use batch_index::{AttributeIter, BatchIndex, KeyValueRef, Region, SpanRef};
+pub use error::WireError;
+pub use fields::{Field, FieldReader, WireValue};
+pub use kv_encode::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string};
+pub use splice::{write_batch, SpanPatch};
+pub use varint::{encode_varint, varint_len};

@@ -1,0 +1,197 @@
+//! Builders for OTLP batches (with the prost types of opentelemetry-proto) and readers for enriched output.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use prost::Message;
+
+pub use last9_genai::Processor;
+
+pub fn trace_id(n: u8) -> Vec<u8> {
+    let mut t = vec![0xab; 16];
+    t[15] = n;
+    t[0] = n;
+    t
+}
+
+pub fn span_id(n: u64) -> Vec<u8> {
+    if n == 0 {
+        Vec::new()
+    } else {
+        n.to_be_bytes().to_vec()
+    }
+}
+
+/// A span under construction: `sp(trace, id, parent, name)` then `.s(key, str)`, `.i(key, int)`, `.d(key, f64)`.
+#[derive(Clone)]
+pub struct Sp(pub Span);
+
+pub fn sp(trace: u8, id: u64, parent: u64, name: &str) -> Sp {
+    Sp(Span {
+        trace_id: trace_id(trace),
+        span_id: span_id(id),
+        parent_span_id: span_id(parent),
+        name: name.into(),
+        start_time_unix_nano: 1_700_000_000_000_000_000 + id * 1000 + u64::from(trace) * 1_000_000_000,
+        end_time_unix_nano: 1_700_000_000_000_000_000 + id * 1000 + u64::from(trace) * 1_000_000_000 + 500,
+        kind: 1,
+        ..Default::default()
+    })
+}
+
+fn kv(key: &str, v: Value) -> KeyValue {
+    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(v) }), ..Default::default() }
+}
+
+impl Sp {
+    pub fn s(mut self, k: &str, v: &str) -> Sp {
+        self.0.attributes.push(kv(k, Value::StringValue(v.into())));
+        self
+    }
+    pub fn i(mut self, k: &str, v: i64) -> Sp {
+        self.0.attributes.push(kv(k, Value::IntValue(v)));
+        self
+    }
+    pub fn d(mut self, k: &str, v: f64) -> Sp {
+        self.0.attributes.push(kv(k, Value::DoubleValue(v)));
+        self
+    }
+    pub fn start(mut self, t: u64) -> Sp {
+        self.0.start_time_unix_nano = t;
+        self
+    }
+    /// An OpenAI-style chat call through the OTel GenAI conventions.
+    pub fn chat(self, model: &str, input: i64, output: i64) -> Sp {
+        self.s("gen_ai.operation.name", "chat")
+            .s("gen_ai.provider.name", "openai")
+            .s("gen_ai.request.model", model)
+            .i("gen_ai.usage.input_tokens", input)
+            .i("gen_ai.usage.output_tokens", output)
+    }
+}
+
+pub fn request(spans: Vec<Sp>) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![kv("service.name", Value::StringValue("test-app".into()))],
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                scope: Some(InstrumentationScope { name: "test".into(), ..Default::default() }),
+                spans: spans.into_iter().map(|s| s.0).collect(),
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        }],
+    }
+}
+
+pub fn batch(spans: Vec<Sp>) -> Vec<u8> {
+    request(spans).encode_to_vec()
+}
+
+pub fn processor(json: &str) -> Processor {
+    Processor::from_json(json.as_bytes()).expect("config")
+}
+
+/// A typed attribute value read back from output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum V {
+    S(String),
+    I(i64),
+    D(f64),
+    B(bool),
+    Other,
+}
+
+pub struct Out {
+    pub req: ExportTraceServiceRequest,
+}
+
+pub fn decode(bytes: &[u8]) -> Out {
+    Out { req: ExportTraceServiceRequest::decode(bytes).expect("output decodes as OTLP") }
+}
+
+pub fn enrich(p: &Processor, spans: Vec<Sp>) -> Out {
+    decode(&p.enrich(&batch(spans)).expect("enrich"))
+}
+
+impl Out {
+    pub fn spans(&self) -> impl Iterator<Item = &Span> {
+        self.req.resource_spans.iter().flat_map(|r| r.scope_spans.iter()).flat_map(|s| s.spans.iter())
+    }
+
+    pub fn span(&self, id: u64) -> &Span {
+        let want = span_id(id);
+        self.spans().find(|s| s.span_id == want).unwrap_or_else(|| panic!("span {id} not in output"))
+    }
+
+    /// Attributes of span `id`; panics if a key appears twice (we must never duplicate a key).
+    pub fn attrs(&self, id: u64) -> HashMap<String, V> {
+        let mut m = HashMap::new();
+        for a in &self.span(id).attributes {
+            let v = match a.value.as_ref().and_then(|v| v.value.as_ref()) {
+                Some(Value::StringValue(s)) => V::S(s.clone()),
+                Some(Value::IntValue(i)) => V::I(*i),
+                Some(Value::DoubleValue(d)) => V::D(*d),
+                Some(Value::BoolValue(b)) => V::B(*b),
+                _ => V::Other,
+            };
+            assert!(m.insert(a.key.clone(), v).is_none(), "span {id}: key {} appears twice", a.key);
+        }
+        m
+    }
+
+    pub fn get(&self, id: u64, key: &str) -> Option<V> {
+        self.attrs(id).get(key).cloned()
+    }
+
+    pub fn str(&self, id: u64, key: &str) -> Option<String> {
+        match self.get(id, key) {
+            Some(V::S(s)) => Some(s),
+            None => None,
+            other => panic!("span {id} {key}: expected a string, got {other:?}"),
+        }
+    }
+
+    pub fn int(&self, id: u64, key: &str) -> Option<i64> {
+        match self.get(id, key) {
+            Some(V::I(i)) => Some(i),
+            None => None,
+            other => panic!("span {id} {key}: expected an int, got {other:?}"),
+        }
+    }
+
+    pub fn f64(&self, id: u64, key: &str) -> Option<f64> {
+        match self.get(id, key) {
+            Some(V::D(d)) => Some(d),
+            None => None,
+            other => panic!("span {id} {key}: expected a double, got {other:?}"),
+        }
+    }
+
+    pub fn status(&self, id: u64) -> Option<String> {
+        self.str(id, "gen_ai.l9.cost.status")
+    }
+
+    pub fn cost(&self, id: u64) -> Option<f64> {
+        self.f64(id, "gen_ai.usage.cost_usd")
+    }
+}
+
+/// Per-million price arithmetic written out independently of the crate's formula.
+pub fn per_m(tokens: u64, usd_per_million: f64) -> f64 {
+    tokens as f64 * usd_per_million / 1_000_000.0
+}
+
+/// Relative comparison for sums of products (exactness is asserted where the arithmetic is exact).
+#[track_caller]
+pub fn close(actual: f64, expected: f64) {
+    let tol = 1e-12 * expected.abs().max(1e-9);
+    assert!((actual - expected).abs() <= tol, "expected {expected}, got {actual}");
+}
