@@ -244,3 +244,137 @@ impl fmt::Debug for PriceTable {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[(&str, Source, Option<Family>, f64)]) -> PriceTable {
+        let entries = rows
+            .iter()
+            .map(|&(key, source, family, input)| Entry {
+                key: key.into(),
+                lower: key.to_ascii_lowercase().into(),
+                price: ModelPrice::per_million(input, 1.0),
+                source,
+                family,
+            })
+            .collect();
+        let has_inline = rows.iter().any(|r| r.1 == Source::Inline);
+        PriceTable::index(entries, has_inline, 0, 0)
+    }
+
+    fn key<'a>(t: &'a PriceTable, model: &str, provider: Option<&str>) -> Option<&'a str> {
+        t.lookup(model, provider).map(|(k, _)| k)
+    }
+
+    #[test]
+    fn table_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<PriceTable>();
+    }
+
+    #[test]
+    fn exact_key_beats_a_provider_specific_one() {
+        use Family::*;
+        let t = table(&[
+            ("gpt-4o", Source::File, Some(OpenAi), 2.5),
+            ("azure/gpt-4o", Source::File, Some(Azure), 2.5),
+            ("azure/gpt-4o-2024-08-06", Source::File, Some(Azure), 2.75),
+        ]);
+        assert_eq!(key(&t, "gpt-4o", Some("az.ai.openai")), Some("gpt-4o"));
+        assert_eq!(key(&t, "GPT-4o", Some("az.ai.openai")), Some("gpt-4o"));
+        assert_eq!(key(&t, "azure/gpt-4o", None), Some("azure/gpt-4o"));
+        // No plain dated key: the provider-specific dated key is more specific than the undated plain one.
+        assert_eq!(
+            key(&t, "gpt-4o-2024-08-06", None),
+            Some("azure/gpt-4o-2024-08-06")
+        );
+    }
+
+    #[test]
+    fn provider_prefers_among_equally_specific_keys() {
+        use Family::*;
+        let t = table(&[
+            ("gemini/gemini-2.5-pro", Source::File, Some(Gemini), 1.25),
+            (
+                "vertex_ai/gemini-2.5-pro",
+                Source::File,
+                Some(VertexAi),
+                1.25,
+            ),
+        ]);
+        assert_eq!(
+            key(&t, "gemini-2.5-pro", Some("gcp.vertex_ai")),
+            Some("vertex_ai/gemini-2.5-pro")
+        );
+        assert_eq!(
+            key(&t, "gemini-2.5-pro", Some("gcp.gemini")),
+            Some("gemini/gemini-2.5-pro")
+        );
+        assert_eq!(
+            key(&t, "gemini-2.5-pro", None),
+            Some("gemini/gemini-2.5-pro"),
+            "shortest key"
+        );
+        assert_eq!(
+            key(&t, "gemini-2.5-pro", Some("openai")),
+            Some("gemini/gemini-2.5-pro"),
+            "never required"
+        );
+    }
+
+    #[test]
+    fn inline_prices_win_across_all_forms_of_the_name() {
+        let t = table(&[
+            ("gpt-4o", Source::Inline, None, 1.0),
+            ("gpt-4o-2024-08-06", Source::File, None, 2.5),
+            ("gpt-4o-mini", Source::Default, None, 0.15),
+        ]);
+        assert_eq!(key(&t, "gpt-4o-2024-08-06", None), Some("gpt-4o"));
+        assert_eq!(key(&t, "gpt-4o-mini", None), Some("gpt-4o-mini"));
+        assert_eq!(key(&t, "gpt-4o-mini-2024-07-18", None), Some("gpt-4o-mini"));
+    }
+
+    #[test]
+    fn build_merges_sources_case_insensitively() {
+        let inline = vec![("GPT-4o".to_owned(), ModelPrice::per_million(1.0, 2.0))];
+        let t = PriceTable::build(inline, None, true).unwrap();
+        let (k, p) = t.lookup("gpt-4o", None).unwrap();
+        assert_eq!((k, p), ("GPT-4o", &ModelPrice::per_million(1.0, 2.0)));
+        assert_eq!(
+            t.len(),
+            PriceTable::build(vec![], None, true).unwrap().len()
+        );
+
+        let empty = PriceTable::build(vec![], None, false).unwrap();
+        assert!(empty.is_empty());
+        assert_eq!(empty.lookup("gpt-4o", None), None);
+
+        let e = PriceTable::build(
+            vec![(" ".to_owned(), ModelPrice::per_million(1.0, 1.0))],
+            None,
+            false,
+        );
+        assert!(e.unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn odd_model_strings_are_safe() {
+        let t = PriceTable::build(vec![], None, true).unwrap();
+        assert_eq!(key(&t, &"x".repeat(300), None), None);
+        assert_eq!(
+            key(&t, &format!("{}/gpt-4o", "r".repeat(200)), None),
+            Some("gpt-4o"),
+            "long names allocate"
+        );
+        assert_eq!(key(&t, "gpt-4o-ünïcødé", None), None);
+        assert_eq!(
+            key(&t, &format!("{}é", "a".repeat(127)), None),
+            None,
+            "multi-byte char at the stack limit"
+        );
+        assert_eq!(key(&t, "", None), None);
+        assert_eq!(key(&t, "/", None), None);
+    }
+}
