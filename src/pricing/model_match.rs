@@ -6,6 +6,8 @@
 //! over a more general one. Rules only ever REMOVE a whole decoration: `gpt-4o-mini` can never become `gpt-4o`.
 //! Everything here borrows from one lowercased string: no allocation, no regex.
 
+use std::borrow::Cow;
+
 const MAX_FORMS: usize = 16;
 
 /// Bedrock cross-region inference profiles.
@@ -89,6 +91,20 @@ pub(crate) fn registration_forms(lower_key: &str) -> Forms<'_> {
 /// own ids use dashes. Only for Claude: elsewhere the dot is part of the name (`gpt-4.1`, `gemini-2.5-pro`).
 pub(crate) fn dotted_variant(base: &str) -> Option<String> {
     (base.starts_with("claude") && base.contains('.')).then(|| base.replace('.', "-"))
+}
+
+/// ASCII-lowercases `s` into `buf` when it fits (the hot path allocates nothing), else into a new String.
+pub(crate) fn ascii_lowercase<'b, const N: usize>(s: &str, buf: &'b mut [u8; N]) -> Cow<'b, str> {
+    let Some(b) = buf.get_mut(..s.len()) else {
+        return Cow::Owned(s.to_ascii_lowercase());
+    };
+    b.copy_from_slice(s.as_bytes());
+    b.make_ascii_lowercase();
+    // Lowercasing ASCII bytes of valid UTF-8 keeps it valid; the fallback is unreachable but costs nothing.
+    match std::str::from_utf8(b) {
+        Ok(lower) => Cow::Borrowed(lower),
+        Err(_) => Cow::Owned(s.to_ascii_lowercase()),
+    }
 }
 
 /// `name` and its dated and versioned forms, for a rewritten name such as a [`dotted_variant`].
@@ -288,6 +304,23 @@ mod tests {
         assert_eq!(
             registration_forms("gpt-4o-2024-08-06").as_slice(),
             ["gpt-4o-2024-08-06"]
+        );
+    }
+
+    #[test]
+    fn lowercase_on_the_stack_or_the_heap() {
+        let mut buf = [0u8; 8];
+        assert!(matches!(
+            ascii_lowercase("GPT-4o", &mut buf),
+            Cow::Borrowed("gpt-4o")
+        ));
+        assert!(
+            matches!(ascii_lowercase("Gemini-2.5-Pro", &mut buf), Cow::Owned(s) if s == "gemini-2.5-pro")
+        );
+        assert_eq!(
+            ascii_lowercase("ÄBÇ", &mut buf),
+            "ÄbÇ",
+            "only ASCII letters change"
         );
     }
 

@@ -8,7 +8,9 @@
 
 use super::default_prices::default_prices;
 use super::litellm;
-use super::model_match::{dotted_variant, lookup_forms, registration_forms, variant_forms, Forms};
+use super::model_match::{
+    ascii_lowercase, dotted_variant, lookup_forms, registration_forms, variant_forms, Forms,
+};
 use super::model_price::ModelPrice;
 use super::provider::Family;
 use std::collections::HashMap;
@@ -137,7 +139,7 @@ impl PriceTable {
     /// The price for a span's model name, and the table key that matched (the "model" label of metrics).
     ///
     /// Inline prices are searched first across all forms of the name (a configured `gpt-4o` also prices
-    /// `gpt-4o-2024-08-06`); then the whole table. Within one form: the key that IS that name wins, then an entry of
+    /// `gpt-4o-2024-08-06`; a provider-scoped one like `azure/gpt-4o` only that provider's spans); then the whole table. Within one form: the key that IS that name wins, then an entry of
     /// the span's provider family, then the most authoritative source and the shortest key.
     pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<(&str, &ModelPrice)> {
         if let Some(&i) = self.exact.get(model) {
@@ -146,18 +148,9 @@ impl PriceTable {
                 return Some((&e.key, &e.price));
             }
         }
-        let model = model.trim();
         let mut buf = [0u8; STACK_LOWERCASE];
-        let owned;
-        let lower: &str = if model.len() <= STACK_LOWERCASE {
-            let b = &mut buf[..model.len()];
-            b.copy_from_slice(model.as_bytes());
-            b.make_ascii_lowercase();
-            std::str::from_utf8(b).ok()?
-        } else {
-            owned = model.to_ascii_lowercase();
-            &owned
-        };
+        let lower = ascii_lowercase(model.trim(), &mut buf);
+        let lower: &str = &lower;
         let family = provider.and_then(Family::from_span_provider);
         let found = if self.has_inline {
             self.search(lower, family, true)
@@ -220,7 +213,7 @@ impl PriceTable {
         let mut usable = ids
             .iter()
             .copied()
-            .filter(|&i| !inline_only || self.entries[i as usize].source == Source::Inline);
+            .filter(|&i| !inline_only || self.inline_applies(i, name, family));
         let first = usable.next()?;
         let e = &self.entries[first as usize];
         if &*e.lower == name || family.is_none() || e.family == family {
@@ -231,6 +224,14 @@ impl PriceTable {
                 .find(|&i| self.entries[i as usize].family == family)
                 .unwrap_or(first),
         )
+    }
+
+    /// In the inline-first pass, a provider-scoped inline key (`azure/gpt-4o`) reached through another name prices
+    /// only spans of that provider: it must not override the plain price of `gpt-4o` called on OpenAI.
+    fn inline_applies(&self, i: u32, name: &str, family: Option<Family>) -> bool {
+        let e = &self.entries[i as usize];
+        e.source == Source::Inline
+            && (&*e.lower == name || e.family.is_none() || e.family == family)
     }
 }
 
@@ -334,6 +335,23 @@ mod tests {
         assert_eq!(key(&t, "gpt-4o-2024-08-06", None), Some("gpt-4o"));
         assert_eq!(key(&t, "gpt-4o-mini", None), Some("gpt-4o-mini"));
         assert_eq!(key(&t, "gpt-4o-mini-2024-07-18", None), Some("gpt-4o-mini"));
+    }
+
+    #[test]
+    fn provider_scoped_inline_prices_stay_with_their_provider() {
+        let inline = vec![("azure/gpt-4o".to_owned(), ModelPrice::per_million(2.0, 8.0))];
+        let t = PriceTable::build(inline, None, true).unwrap();
+        assert_eq!(
+            key(&t, "gpt-4o", Some("az.ai.openai")),
+            Some("azure/gpt-4o")
+        );
+        assert_eq!(
+            key(&t, "gpt-4o-2024-08-06", Some("azure.ai.openai")),
+            Some("azure/gpt-4o")
+        );
+        assert_eq!(key(&t, "gpt-4o", Some("openai")), Some("gpt-4o"));
+        assert_eq!(key(&t, "gpt-4o", None), Some("gpt-4o"));
+        assert_eq!(key(&t, "azure/gpt-4o", None), Some("azure/gpt-4o"));
     }
 
     #[test]

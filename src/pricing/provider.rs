@@ -4,6 +4,8 @@
 //! `azure`, `vertex_ai-language-models`. A family is only ever used to PREFER a provider-specific price entry, never to
 //! reject one, so an unrecognised spelling simply means "no preference".
 
+use super::model_match::ascii_lowercase;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Family {
     OpenAi,
@@ -28,9 +30,16 @@ pub(crate) enum Family {
 impl Family {
     /// From a span's `gen_ai.provider.name` / `gen_ai.system` / `ai.model.provider` value.
     pub(crate) fn from_span_provider(provider: &str) -> Option<Family> {
-        let p = provider.trim().to_ascii_lowercase();
+        // Called per priced span: lowercase on the stack. Provider names are short; a longer one is no known provider.
+        let provider = provider.trim();
+        if provider.len() > 48 {
+            return None;
+        }
+        let mut buf = [0u8; 48];
+        let p = ascii_lowercase(provider, &mut buf);
+        let p: &str = &p;
         // Dotted names whose first segment is not the vendor (`aws.bedrock`, `az.ai.openai`) are matched whole first.
-        let whole = match p.as_str() {
+        let whole = match p {
             "aws.bedrock" | "amazon-bedrock" | "amazon.bedrock" => Some(Family::Bedrock),
             "az.ai.openai" | "azure.ai.openai" | "azure_openai" | "azure-openai" => {
                 Some(Family::Azure)
@@ -127,6 +136,11 @@ mod tests {
             ("Deepseek", Some(DeepSeek)),
             ("ibm.watsonx.ai", None),
             ("", None),
+            ("  OpenAI  ", Some(OpenAi)),
+            (
+                "a-provider-name-far-longer-than-any-real-provider-name",
+                None,
+            ),
         ];
         for (p, want) in cases {
             assert_eq!(Family::from_span_provider(p), *want, "{p}");
