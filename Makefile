@@ -1,0 +1,114 @@
+# last9_genai: Rust core + Go shim + custom OpenTelemetry Collector.
+#
+#   make run      build everything and run the collector in the foreground (collector-config/config.yaml)
+#   make demo     in a second shell: send a 3-turn conversation and a RAG workflow, print what came out
+#   make test     cargo test, go test (also -race), the collector end-to-end tests
+#
+# A fresh machine needs Rust, Go, Python 3 and gcc; the targets install everything else at pinned versions.
+
+# ---- The ONE collector release every module is pinned to -------------------------------------------------------
+# 0.x modules (receivers, processors, exporters, contrib) and the matching 1.x modules (pdata, component, confmap,
+# providers) of the same release. collector-config/builder-config.yaml, go-shim/go.mod,
+# tests/collector_e2e/go.mod and tools/gotools/go.mod must agree: `make check-versions` enforces it.
+# v0.161.0 is the newest release whose every module (and ocb/mdatagen) the Go module proxy serves.
+OTELCOL_VERSION        := 0.161.0
+OTELCOL_STABLE_VERSION := 1.67.0
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ROOT       := $(CURDIR)
+BUILD      := $(ROOT)/build
+TOOLS      := $(BUILD)/tools
+LIB_DIR    := $(BUILD)/lib
+CORE_LIB   := $(LIB_DIR)/liblast9_genai.a
+COLLECTOR  := $(BUILD)/otelcol-last9genai
+BUILDER    := $(TOOLS)/builder-v$(OTELCOL_VERSION)
+MDATAGEN   := $(TOOLS)/mdatagen
+
+# Never download a Go toolchain behind the user's back; no VCS stamping (the build dir is inside this checkout).
+export GOTOOLCHAIN := local
+export GOFLAGS     := -buildvcs=false
+export CGO_ENABLED := 1
+# Go's build cache does not see a changed C library. Hashing the Rust archive into CGO_CFLAGS makes a new core
+# rebuild (and re-test) the cgo package instead of linking a stale one.
+CORE_CGO = CGO_CFLAGS="-O2 -g -DLAST9_GENAI_CORE_SHA256=$$(sha256sum $(CORE_LIB) | cut -c1-16)"
+
+VERSION_FILES := collector-config/builder-config.yaml go-shim/go.mod tools/gotools/go.mod \
+                 $(wildcard tests/collector_e2e/go.mod)
+
+.PHONY: help run collector rust-lib tools check-versions generate test test-rust test-go test-collector-e2e \
+        test-e2e demo header clean
+
+help:
+	@sed -n '3,7p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---- Build ------------------------------------------------------------------------------------------------------
+
+# The Rust core as a STATIC library, alone in its -L folder so the linker can never pick the .so.
+rust-lib:
+	cargo build --release --lib
+	@mkdir -p $(LIB_DIR)
+	@cmp -s target/release/liblast9_genai.a $(CORE_LIB) || cp target/release/liblast9_genai.a $(CORE_LIB)
+
+$(BUILDER):
+	@mkdir -p $(TOOLS)
+	GOBIN=$(TOOLS) go install go.opentelemetry.io/collector/cmd/builder@v$(OTELCOL_VERSION)
+	mv $(TOOLS)/builder $@
+
+$(MDATAGEN): tools/gotools/go.mod tools/gotools/go.sum
+	@mkdir -p $(TOOLS)
+	cd tools/gotools && GOBIN=$(TOOLS) go install tool
+	@touch $@
+
+tools: $(BUILDER) $(MDATAGEN)
+
+check-versions:
+	python3 tools/check_otel_versions.py $(OTELCOL_VERSION) $(OTELCOL_STABLE_VERSION) $(VERSION_FILES)
+
+# ocb writes the distribution's sources to build/collector and builds there; unchanged sources rebuild in seconds.
+collector: rust-lib $(BUILDER) check-versions
+	$(CORE_CGO) $(BUILDER) --config collector-config/builder-config.yaml
+	python3 tools/check_otel_versions.py $(OTELCOL_VERSION) $(OTELCOL_STABLE_VERSION) build/collector/go.mod
+	cp build/collector/otelcol-last9genai $(COLLECTOR)
+	@if ldd $(COLLECTOR) | grep -q last9_genai; then echo "$(COLLECTOR) links a last9_genai shared library" >&2; exit 1; fi
+	@echo "built $(COLLECTOR)"
+
+# Regenerates go-shim/last9genaiprocessor/internal/metadata (and the generated tests) from metadata.yaml.
+generate: $(MDATAGEN)
+	cd go-shim/last9genaiprocessor && $(MDATAGEN) metadata.yaml
+
+run: collector
+	@mkdir -p out
+	$(COLLECTOR) --config collector-config/config.yaml
+
+demo:
+	python3 tools/demo/demo.py --endpoint http://127.0.0.1:4318 --output out/traces.jsonl
+
+# ---- Test -------------------------------------------------------------------------------------------------------
+
+test: test-rust test-go test-collector-e2e test-e2e
+
+test-rust:
+	cargo test
+
+test-go: rust-lib
+	cd go-shim && $(CORE_CGO) go test -count=1 ./...
+	cd go-shim && $(CORE_CGO) go test -count=1 -race ./...
+
+test-collector-e2e: collector
+	cd tests/collector_e2e && go test -count=1 -timeout 15m -v ./... -collector=$(COLLECTOR)
+
+# The instrumentation end-to-end tests (tests/e2e, real client libraries), when present.
+test-e2e: collector
+	@if [ -x tests/e2e/run.sh ]; then tests/e2e/run.sh $(COLLECTOR); else echo "tests/e2e/run.sh not present: skipped"; fi
+
+# ---- Maintenance ------------------------------------------------------------------------------------------------
+
+header:
+	LAST9_GENAI_UPDATE_HEADER=1 cargo test --test header_drift
+
+clean:
+	rm -rf build out
+	cargo clean
