@@ -103,6 +103,7 @@ fn patch_span(
 ) {
     let f = span.facts;
     let a = &mut patch.append;
+    a.reserve(256);
     if let (Some(c), false) = (&o.conversation, f.has(OutKey::ConversationId)) {
         encode_kv_string(out::CONVERSATION_ID, c, a);
     }
@@ -152,7 +153,7 @@ fn patch_span(
         // Roll-ups are ours: an older value of the same key (an SDK's point-in-time total, an upstream
         // collector's partial sum) is replaced, never kept beside the new one.
         for &(start, end, key) in &f.rollup_entries {
-            if rollups.iter().any(|(k, _)| *k == key) {
+            if rollups.iter().any(|(k, _)| k.as_bytes() == key) {
                 patch.remove.push((start, end));
             }
         }

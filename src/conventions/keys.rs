@@ -237,18 +237,33 @@ pub struct AliasLists {
 
 /// Every key we care about, fixed and configured, in one map. Built once per processor; read-only afterwards.
 pub struct KeyTable {
-    map: HashMap<Box<str>, KeyInfo, FastHash>,
-    max_len: usize,
+    map: HashMap<Box<[u8]>, KeyInfo, FastHash>,
+    /// A 1024-bit sketch of (length, a few bytes) of every key in `map`: most attributes of most spans
+    /// (http.*, db.*, url.*) miss here for the price of a few loads, without hashing the whole key.
+    sketch: [u64; 16],
+}
+
+#[inline]
+fn sketch_bit(key: &[u8]) -> usize {
+    let n = key.len();
+    if n == 0 {
+        return 0;
+    }
+    let mix = n.wrapping_mul(131)
+        ^ usize::from(key[0]).wrapping_mul(31)
+        ^ usize::from(key[n / 2]).wrapping_mul(7)
+        ^ usize::from(key[n - 1]).wrapping_mul(1009);
+    mix & 1023
 }
 
 impl KeyTable {
     pub fn new(aliases: &AliasLists) -> KeyTable {
-        let mut map: HashMap<Box<str>, KeyInfo, FastHash> = HashMap::default();
+        let mut map: HashMap<Box<[u8]>, KeyInfo, FastHash> = HashMap::default();
         for &(k, f) in FACTS {
-            map.entry(k.into()).or_default().fact = Some(f);
+            map.entry(k.as_bytes().into()).or_default().fact = Some(f);
         }
         for &(k, o) in OUTPUTS {
-            map.entry(k.into()).or_default().output = Some(o);
+            map.entry(k.as_bytes().into()).or_default().output = Some(o);
         }
         let ranked = |list: &[String]| {
             list.iter()
@@ -257,28 +272,32 @@ impl KeyTable {
                 .collect::<Vec<_>>()
         };
         for (k, r) in ranked(&aliases.conversation) {
-            map.entry(k.into()).or_default().conversation = Some(r);
+            map.entry(k.as_bytes().into()).or_default().conversation = Some(r);
         }
         for (k, r) in ranked(&aliases.user) {
-            map.entry(k.into()).or_default().user = Some(r);
+            map.entry(k.as_bytes().into()).or_default().user = Some(r);
         }
         for (k, r) in ranked(&aliases.workflow_id) {
-            map.entry(k.into()).or_default().workflow_id = Some(r);
+            map.entry(k.as_bytes().into()).or_default().workflow_id = Some(r);
         }
         for (k, r) in ranked(&aliases.workflow_type) {
-            map.entry(k.into()).or_default().workflow_type = Some(r);
+            map.entry(k.as_bytes().into()).or_default().workflow_type = Some(r);
         }
         for (i, k) in aliases.propagate.iter().enumerate() {
-            map.entry(k.as_str().into()).or_default().propagate = Some(i as u16);
+            map.entry(k.as_bytes().into()).or_default().propagate = Some(i as u16);
         }
-        let max_len = map.keys().map(|k| k.len()).max().unwrap_or(0);
-        KeyTable { map, max_len }
+        let mut sketch = [0u64; 16];
+        for k in map.keys() {
+            let b = sketch_bit(k);
+            sketch[b / 64] |= 1 << (b % 64);
+        }
+        KeyTable { map, sketch }
     }
 
     #[inline]
-    pub fn get(&self, key: &str) -> Option<&KeyInfo> {
-        // Most attributes of most spans (http.*, db.*) are not ours; the length check skips hashing the long ones.
-        if key.len() > self.max_len {
+    pub fn get(&self, key: &[u8]) -> Option<&KeyInfo> {
+        let b = sketch_bit(key);
+        if self.sketch[b / 64] & (1 << (b % 64)) == 0 {
             return None;
         }
         self.map.get(key)

@@ -38,7 +38,7 @@ pub struct SpanFacts<'a> {
     /// Output keys the span already has (bit = OutKey as u8).
     pub present: u32,
     /// Entries of roll-up keys the span already has, to be replaced rather than duplicated.
-    pub rollup_entries: Vec<(usize, usize, &'a str)>,
+    pub rollup_entries: Vec<(usize, usize, &'a [u8])>,
 }
 
 impl<'a> SpanFacts<'a> {
@@ -106,7 +106,7 @@ pub fn read_span<'a>(
         let Some(info) = keys.get(kv.key) else {
             continue;
         };
-        let v = kv.value;
+        let v = kv.value()?;
         if let Some(r) = info.conversation {
             keep_best(&mut f.conversation, r, v);
         }

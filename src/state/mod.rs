@@ -13,6 +13,7 @@ pub use sharded::{ShardGuard, Sharded};
 pub use trace_state::{
     Billing, Inherited, SpanId, SpanMemo, TraceId, TraceMemo, MAX_SPANS_PER_TRACE,
 };
+pub(crate) use trace_state::{SpanMap, SpanSet};
 
 pub struct State {
     pub traces: Sharded<TraceId, TraceMemo>,

@@ -10,6 +10,28 @@ pub type TraceId = [u8; 16];
 /// Span ids as integers; 0 means "no span" (an absent or all-zero parent id).
 pub type SpanId = u64;
 
+/// Span ids are random 64-bit numbers already: one multiply spreads them over the table, where SipHash would
+/// cost more than the lookup it protects.
+#[derive(Default, Clone, Copy)]
+pub struct IdHash(u64);
+
+impl std::hash::Hasher for IdHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+pub(crate) type SpanMap<V> = HashMap<SpanId, V, std::hash::BuildHasherDefault<IdHash>>;
+pub(crate) type SpanSet = std::collections::HashSet<SpanId, std::hash::BuildHasherDefault<IdHash>>;
+
 /// Beyond this many remembered spans a trace stops growing its memory; later spans are still enriched.
 pub const MAX_SPANS_PER_TRACE: usize = 10_000;
 
@@ -51,7 +73,7 @@ pub struct TraceMemo {
     /// The part of `cost` already added to the conversation's running total.
     pub cost_in_conversation: f64,
     pub has_usage: bool,
-    pub spans: HashMap<SpanId, SpanMemo>,
+    pub spans: SpanMap<SpanMemo>,
 }
 
 impl TraceMemo {

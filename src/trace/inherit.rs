@@ -1,15 +1,13 @@
 //! Workflow id/type and the configured custom keys flow from the span that carries them to all its descendants.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::tree::Tree;
-use crate::state::{Inherited, SpanId};
+use crate::state::{Inherited, SpanMap};
 
 /// Computes, for each span of the batch, what it carries or inherits (None when nothing).
 pub fn resolve(tree: &Tree<'_, '_, '_>) -> Vec<Option<Arc<Inherited>>> {
-    let mut done: HashMap<SpanId, Option<Arc<Inherited>>> =
-        HashMap::with_capacity(tree.batch.len());
+    let mut done: SpanMap<Option<Arc<Inherited>>> = SpanMap::default();
     (0..tree.batch.len())
         .map(|i| resolve_one(tree, i, &mut done, 0))
         .collect()
@@ -18,7 +16,7 @@ pub fn resolve(tree: &Tree<'_, '_, '_>) -> Vec<Option<Arc<Inherited>>> {
 fn resolve_one(
     tree: &Tree<'_, '_, '_>,
     i: usize,
-    done: &mut HashMap<SpanId, Option<Arc<Inherited>>>,
+    done: &mut SpanMap<Option<Arc<Inherited>>>,
     depth: usize,
 ) -> Option<Arc<Inherited>> {
     let span = &tree.batch[i];

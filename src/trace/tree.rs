@@ -1,9 +1,7 @@
 //! The shape of one trace as far as we know it: spans of this batch plus spans remembered from earlier ones.
 
-use std::collections::{HashMap, HashSet};
-
 use crate::conventions::SpanFacts;
-use crate::state::{SpanId, TraceMemo};
+use crate::state::{SpanId, SpanMap, SpanSet, TraceMemo};
 
 /// Parent chains longer than this are treated as broken (a cycle in bad data must not hang a collector).
 const MAX_DEPTH: usize = 512;
@@ -20,7 +18,7 @@ pub struct BatchSpan<'f, 'a> {
 pub struct Tree<'t, 'f, 'a> {
     pub batch: &'t [BatchSpan<'f, 'a>],
     /// span id -> position in `batch`
-    pub by_id: HashMap<SpanId, usize>,
+    pub by_id: SpanMap<usize>,
     pub memo: &'t TraceMemo,
 }
 
@@ -58,8 +56,8 @@ impl<'t, 'f, 'a> Tree<'t, 'f, 'a> {
     }
 
     /// Every span that has at least one usage-carrying descendant, known in this batch or remembered.
-    pub fn with_usage_below(&self, carries_usage: impl Fn(usize) -> bool) -> HashSet<SpanId> {
-        let mut below = HashSet::new();
+    pub fn with_usage_below(&self, carries_usage: impl Fn(usize) -> bool) -> SpanSet {
+        let mut below = SpanSet::default();
         let from_batch = self
             .batch
             .iter()

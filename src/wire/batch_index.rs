@@ -46,14 +46,22 @@ pub struct SpanRef<'a> {
 }
 
 /// One `Span.attributes` entry. `start..end` is the whole entry in the batch, so it can be dropped on rewrite.
+/// The key is raw bytes and the value is parsed only on request: most attributes of most spans are not ours,
+/// and checking their UTF-8 would cost more than everything else we do with them.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyValueRef<'a> {
-    pub key: &'a str,
-    pub value: AnyValue<'a>,
+    pub key: &'a [u8],
     /// The encoded AnyValue, to copy an attribute to another span with its type intact.
     pub value_bytes: &'a [u8],
+    value_offset: usize,
     pub start: usize,
     pub end: usize,
+}
+
+impl<'a> KeyValueRef<'a> {
+    pub fn value(&self) -> Result<AnyValue<'a>, WireError> {
+        read_any_value(self.value_bytes, self.value_offset)
+    }
 }
 
 pub struct BatchIndex<'a> {
@@ -197,24 +205,19 @@ impl<'a> Iterator for AttributeIter<'a> {
 fn read_key_value<'a>(f: &Field<'a>) -> Result<KeyValueRef<'a>, WireError> {
     let payload = len_payload(f, "Span.attributes entry is not length-delimited")?;
     let mut kv = KeyValueRef {
-        key: "",
-        value: AnyValue::Empty,
+        key: &[],
         value_bytes: &[],
+        value_offset: 0,
         start: f.start,
         end: f.end,
     };
     let mut r = FieldReader::new(payload, f.payload_start);
     while let Some(inner) = r.next_field()? {
         match (inner.number, inner.value) {
-            (1, WireValue::Len(b)) => {
-                kv.key = std::str::from_utf8(b).map_err(|_| WireError {
-                    offset: inner.start,
-                    what: "attribute key is not UTF-8",
-                })?;
-            }
+            (1, WireValue::Len(b)) => kv.key = b,
             (2, WireValue::Len(b)) => {
-                kv.value = read_any_value(b, inner.payload_start)?;
                 kv.value_bytes = b;
+                kv.value_offset = inner.payload_start;
             }
             (1 | 2, _) => {
                 return Err(WireError {

@@ -43,6 +43,7 @@ impl<'a> FieldReader<'a> {
     }
 
     /// The next field, `None` at the end, or an error for anything a protobuf parser would reject.
+    #[inline]
     pub fn next_field(&mut self) -> Result<Option<Field<'a>>, WireError> {
         if self.pos >= self.buf.len() {
             return Ok(None);

@@ -3,8 +3,20 @@
 use super::WireError;
 
 /// Reads a varint at `*pos`, advancing it. At most 10 bytes; a longer run or the end of input is an error.
-#[inline]
+#[inline(always)]
 pub fn decode_varint(buf: &[u8], pos: &mut usize) -> Result<u64, WireError> {
+    // Tags and most lengths are one byte.
+    if let Some(&b) = buf.get(*pos) {
+        if b < 0x80 {
+            *pos += 1;
+            return Ok(u64::from(b));
+        }
+    }
+    decode_varint_slow(buf, pos)
+}
+
+#[cold]
+fn decode_varint_slow(buf: &[u8], pos: &mut usize) -> Result<u64, WireError> {
     let start = *pos;
     let mut value = 0u64;
     for i in 0..10 {
