@@ -239,13 +239,17 @@ func TestTelemetryFromCoreStats(t *testing.T) {
 		span{trace: 1, id: 3, parent: 1, name: "chat unknown", attrs: chat(unpricedModelName, 1, 1)},
 	)))
 	opts := []metricdatatest.Option{metricdatatest.IgnoreTimestamp()}
-	metadatatest.AssertEqualProcessorLast9GenaiBatches(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, opts...)
-	metadatatest.AssertEqualProcessorLast9GenaiSpansSeen(t, tel, []metricdata.DataPoint[int64]{{Value: 3}}, opts...)
-	metadatatest.AssertEqualProcessorLast9GenaiSpansPriced(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, opts...)
-	metadatatest.AssertEqualProcessorLast9GenaiSpansUnpricedModel(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, opts...)
-	metadatatest.AssertEqualProcessorLast9GenaiConversationsTracked(t, tel, []metricdata.DataPoint[int64]{{Value: 1}}, opts...)
+	id := attribute.String("processor", "last9_genai")
+	count := func(v int64) []metricdata.DataPoint[int64] {
+		return []metricdata.DataPoint[int64]{{Value: v, Attributes: attribute.NewSet(id)}}
+	}
+	metadatatest.AssertEqualProcessorLast9GenaiBatches(t, tel, count(1), opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiSpansSeen(t, tel, count(3), opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiSpansPriced(t, tel, count(1), opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiSpansUnpricedModel(t, tel, count(1), opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiConversationsTracked(t, tel, count(1), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiCost(t, tel, []metricdata.DataPoint[float64]{{
-		Attributes: attribute.NewSet(attribute.String("model", "gpt-4o")),
+		Attributes: attribute.NewSet(id, attribute.String("model", "gpt-4o")),
 		Value:      usd(1000, gpt4oInput) + usd(100, gpt4oOutput),
 	}}, opts...)
 }

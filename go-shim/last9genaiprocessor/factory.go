@@ -53,7 +53,7 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	p, err := newGenaiProcessor(set.TelemetrySettings, c)
+	p, err := newGenaiProcessor(set.ID, set.TelemetrySettings, c)
 	if err != nil {
 		c.close()
 		return nil, err

@@ -6,6 +6,8 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
@@ -27,21 +29,25 @@ type genaiProcessor struct {
 	logger    *zap.Logger
 	core      enricher
 	telemetry *metadata.TelemetryBuilder
-	warning   *passThroughWarning
+	// metricAttrs labels every metric with the component id, as processorhelper does: two instances (two
+	// pipelines) of this processor must not report into one series.
+	metricAttrs attribute.Set
+	warning     *passThroughWarning
 }
 
-func newGenaiProcessor(set component.TelemetrySettings, core enricher) (*genaiProcessor, error) {
+func newGenaiProcessor(id component.ID, set component.TelemetrySettings, core enricher) (*genaiProcessor, error) {
 	tb, err := metadata.NewTelemetryBuilder(set)
 	if err != nil {
 		return nil, err
 	}
 	p := &genaiProcessor{
-		logger:    set.Logger,
-		core:      core,
-		telemetry: tb,
-		warning:   newPassThroughWarning(set.Logger, warnInterval),
+		logger:      set.Logger,
+		core:        core,
+		telemetry:   tb,
+		metricAttrs: attribute.NewSet(attribute.String("processor", id.String())),
+		warning:     newPassThroughWarning(set.Logger, warnInterval),
 	}
-	if err := registerCoreStats(tb, core); err != nil {
+	if err := registerCoreStats(tb, core, p.metricAttrs); err != nil {
 		tb.Shutdown()
 		return nil, err
 	}
@@ -81,7 +87,7 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 }
 
 func (p *genaiProcessor) passThrough(ctx context.Context, td ptrace.Traces, spans int, err error) ptrace.Traces {
-	p.telemetry.ProcessorLast9GenaiPassthroughBatches.Add(ctx, 1)
+	p.telemetry.ProcessorLast9GenaiPassthroughBatches.Add(ctx, 1, metric.WithAttributeSet(p.metricAttrs))
 	p.warning.record(err, spans)
 	return td
 }

@@ -12,10 +12,12 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap"
@@ -116,7 +118,7 @@ func newFakeCoreProcessor(t *testing.T, core enricher, logger *zap.Logger) (*gen
 	if logger != nil {
 		set.Logger = logger
 	}
-	gp, err := newGenaiProcessor(set, core)
+	gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), set, core)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = gp.shutdown(context.Background()) })
 	return gp, err
@@ -129,7 +131,7 @@ func TestPassThroughOnCoreError(t *testing.T) {
 	set := tel.NewTelemetrySettings()
 	set.Logger = zap.New(logs)
 	fake := &failingCore{}
-	gp, err := newGenaiProcessor(set, fake)
+	gp, err := newGenaiProcessor(component.MustNewIDWithName("last9_genai", "failing"), set, fake)
 	require.NoError(t, err)
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	gp.warning.now = func() time.Time { return clock }
@@ -145,7 +147,8 @@ func TestPassThroughOnCoreError(t *testing.T) {
 	}
 	assert.Equal(t, 5, fake.calls)
 	metadatatest.AssertEqualProcessorLast9GenaiPassthroughBatches(t, tel,
-		[]metricdata.DataPoint[int64]{{Value: 5}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 5, Attributes: attribute.NewSet(attribute.String("processor", "last9_genai/failing"))}},
+		metricdatatest.IgnoreTimestamp())
 
 	warnings := logged.FilterMessage("GenAI enrichment failed; batch passed through unchanged").All()
 	require.Len(t, warnings, 2, "rate limited to one line per 10s")

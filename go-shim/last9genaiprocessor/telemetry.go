@@ -12,11 +12,12 @@ import (
 
 // registerCoreStats exposes the core's cumulative counters as observable instruments. The core keeps the totals,
 // so each collection reads them (one cheap stats call per instrument); a closed core reports nothing.
-func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher) error {
+func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, attrs attribute.Set) error {
+	labels := metric.WithAttributeSet(attrs)
 	counter := func(pick func(coreStats) int64) metric.Int64Callback {
 		return func(_ context.Context, o metric.Int64Observer) error {
 			if s, err := core.stats(); err == nil {
-				o.Observe(pick(s))
+				o.Observe(pick(s), labels)
 			}
 			return nil
 		}
@@ -44,7 +45,8 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher) error {
 			}
 			sort.Strings(models)
 			for _, m := range models {
-				o.Observe(s.CostUSDByModel[m], metric.WithAttributes(attribute.String("model", m)))
+				kv := append(attrs.ToSlice(), attribute.String("model", m))
+				o.Observe(s.CostUSDByModel[m], metric.WithAttributes(kv...))
 			}
 			return nil
 		}),
