@@ -55,18 +55,10 @@ pub const DEFAULT_USER_KEYS: &[&str] = &[
 ];
 /// Workflow names double as ids when a convention has no separate instance id: the instance is then the
 /// workflow's top span within its trace.
-pub const DEFAULT_WORKFLOW_ID_KEYS: &[&str] = &[
-    "workflow.id",
-    "traceloop.workflow.name",
-    "gen_ai.workflow.name",
-    "ai.telemetry.functionId",
-];
-pub const DEFAULT_WORKFLOW_TYPE_KEYS: &[&str] = &[
-    "workflow.type",
-    "traceloop.workflow.name",
-    "gen_ai.workflow.name",
-    "ai.telemetry.functionId",
-];
+pub const DEFAULT_WORKFLOW_ID_KEYS: &[&str] =
+    &["workflow.id", "traceloop.workflow.name", "gen_ai.workflow.name", "ai.telemetry.functionId"];
+pub const DEFAULT_WORKFLOW_TYPE_KEYS: &[&str] =
+    &["workflow.type", "traceloop.workflow.name", "gen_ai.workflow.name", "ai.telemetry.functionId"];
 
 impl Default for Config {
     fn default() -> Self {
@@ -111,10 +103,7 @@ fn err<T>(msg: String) -> Result<T, ConfigError> {
 fn show(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 60 {
-        format!(
-            "{}…",
-            &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)]
-        )
+        format!("{}…", &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)])
     } else {
         s
     }
@@ -122,21 +111,13 @@ fn show(v: &Value) -> String {
 
 fn string_list(key: &str, v: &Value) -> Result<Vec<String>, ConfigError> {
     let Value::Array(items) = v else {
-        return err(format!(
-            "{key}: expected a list of attribute keys, got {}",
-            show(v)
-        ));
+        return err(format!("{key}: expected a list of attribute keys, got {}", show(v)));
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         match item.as_str() {
             Some(s) if !s.trim().is_empty() => out.push(s.to_string()),
-            _ => {
-                return err(format!(
-                    "{key}[{i}]: expected a non-empty attribute key, got {}",
-                    show(item)
-                ))
-            }
+            _ => return err(format!("{key}[{i}]: expected a non-empty attribute key, got {}", show(item))),
         }
     }
     Ok(out)
@@ -145,38 +126,27 @@ fn string_list(key: &str, v: &Value) -> Result<Vec<String>, ConfigError> {
 fn positive_count(key: &str, v: &Value) -> Result<usize, ConfigError> {
     match v.as_u64() {
         Some(n) if n > 0 => Ok(n as usize),
-        _ => err(format!(
-            "{key}: expected a whole number greater than 0, got {}",
-            show(v)
-        )),
+        _ => err(format!("{key}: expected a whole number greater than 0, got {}", show(v))),
     }
 }
 
 fn seconds(key: &str, v: &Value) -> Result<Duration, ConfigError> {
     match v.as_f64() {
         Some(s) if s >= 1.0 && s <= 365.0 * 86_400.0 => Ok(Duration::from_secs_f64(s)),
-        _ => err(format!(
-            "{key}: expected a number of seconds from 1 to 31536000, got {}",
-            show(v)
-        )),
+        _ => err(format!("{key}: expected a number of seconds from 1 to 31536000, got {}", show(v))),
     }
 }
 
 impl Config {
     /// Parses the JSON the host passes. Empty input and `{}` mean all defaults; `null` values mean "default".
     pub fn from_json(bytes: &[u8]) -> Result<Config, ConfigError> {
-        let text =
-            std::str::from_utf8(bytes).map_err(|e| ConfigError(format!("not UTF-8: {e}")))?;
+        let text = std::str::from_utf8(bytes).map_err(|e| ConfigError(format!("not UTF-8: {e}")))?;
         if text.trim().is_empty() {
             return Ok(Config::default());
         }
-        let root: Value =
-            serde_json::from_str(text).map_err(|e| ConfigError(format!("not valid JSON: {e}")))?;
+        let root: Value = serde_json::from_str(text).map_err(|e| ConfigError(format!("not valid JSON: {e}")))?;
         let Value::Object(map) = root else {
-            return err(format!(
-                "expected a JSON object at the top level, got {}",
-                show(&root)
-            ));
+            return err(format!("expected a JSON object at the top level, got {}", show(&root)));
         };
         Config::from_map(&map)
     }
@@ -190,36 +160,25 @@ impl Config {
             match key.as_str() {
                 "pricing" => {
                     let Value::Object(models) = v else {
-                        return err(format!(
-                            "pricing: expected an object of model name -> prices, got {}",
-                            show(v)
-                        ));
+                        return err(format!("pricing: expected an object of model name -> prices, got {}", show(v)));
                     };
                     for (model, price) in models {
                         if model.trim().is_empty() {
                             return err("pricing: a model name is empty".into());
                         }
-                        let p = ModelPrice::from_config_json(&format!("pricing.{model}"), price)
-                            .map_err(ConfigError)?;
+                        let p =
+                            ModelPrice::from_config_json(&format!("pricing.{model}"), price).map_err(ConfigError)?;
                         c.pricing.push((model.clone(), p));
                     }
                 }
                 "pricing_file" => match v.as_str() {
                     Some("") => c.pricing_file = None,
                     Some(p) => c.pricing_file = Some(PathBuf::from(p)),
-                    None => {
-                        return err(format!(
-                            "pricing_file: expected a file path string, got {}",
-                            show(v)
-                        ))
-                    }
+                    None => return err(format!("pricing_file: expected a file path string, got {}", show(v))),
                 },
                 "use_default_pricing" => {
                     c.use_default_pricing = v.as_bool().ok_or_else(|| {
-                        ConfigError(format!(
-                            "use_default_pricing: expected true or false, got {}",
-                            show(v)
-                        ))
+                        ConfigError(format!("use_default_pricing: expected true or false, got {}", show(v)))
                     })?
                 }
                 "conversation_id_keys" => c.aliases.conversation = string_list(key, v)?,
@@ -232,10 +191,7 @@ impl Config {
                 "conversation_ttl_seconds" => c.conversation_ttl = seconds(key, v)?,
                 "trace_ttl_seconds" => c.trace_ttl = seconds(key, v)?,
                 other => {
-                    return err(format!(
-                        "{other}: unknown key; expected one of {}",
-                        KEYS.join(", ")
-                    ));
+                    return err(format!("{other}: unknown key; expected one of {}", KEYS.join(", ")));
                 }
             }
         }
@@ -267,18 +223,12 @@ mod tests {
     #[test]
     fn errors_name_the_key() {
         assert!(error_of(r#"{"max_trace": 5}"#).contains("max_trace: unknown key"));
-        assert!(error_of(r#"{"max_traces": 0}"#)
-            .contains("max_traces: expected a whole number greater than 0, got 0"));
-        assert!(error_of(r#"{"trace_ttl_seconds": "5m"}"#)
-            .contains("trace_ttl_seconds: expected a number of seconds"));
+        assert!(error_of(r#"{"max_traces": 0}"#).contains("max_traces: expected a whole number greater than 0, got 0"));
+        assert!(error_of(r#"{"trace_ttl_seconds": "5m"}"#).contains("trace_ttl_seconds: expected a number of seconds"));
         assert!(error_of(r#"{"user_id_keys": ["a", 3]}"#)
             .contains("user_id_keys[1]: expected a non-empty attribute key, got 3"));
-        assert!(error_of(r#"{"use_default_pricing": "yes"}"#)
-            .contains("use_default_pricing: expected true or false"));
-        assert!(
-            error_of(r#"{"pricing": {"m": {"input": -1, "output": 1}}}"#)
-                .contains("pricing.m.input")
-        );
+        assert!(error_of(r#"{"use_default_pricing": "yes"}"#).contains("use_default_pricing: expected true or false"));
+        assert!(error_of(r#"{"pricing": {"m": {"input": -1, "output": 1}}}"#).contains("pricing.m.input"));
         assert!(error_of("[1]").contains("expected a JSON object"));
         assert!(error_of("{").contains("not valid JSON"));
     }
@@ -293,10 +243,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.pricing.len(), 1);
-        assert_eq!(
-            c.pricing_file.as_deref(),
-            Some(std::path::Path::new("/tmp/p.json"))
-        );
+        assert_eq!(c.pricing_file.as_deref(), Some(std::path::Path::new("/tmp/p.json")));
         assert!(!c.use_default_pricing);
         assert_eq!(c.aliases.conversation, vec!["thread.id"]);
         assert_eq!(c.aliases.propagate, vec!["custom.tenant"]);

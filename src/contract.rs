@@ -34,4 +34,10 @@ impl CostStatus {
             CostStatus::Duplicate => "duplicate",
         }
     }
+
+    pub fn parse(s: &str) -> Option<CostStatus> {
+        [CostStatus::Priced, CostStatus::UnpricedModel, CostStatus::Provided, CostStatus::Duplicate]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
 }

@@ -9,10 +9,7 @@ use crate::processor::Processor;
 use crate::state::{SpanId, TraceId};
 use crate::stats::BatchStats;
 use crate::trace::{process_trace, BatchSpan, Bill, TraceOutcome};
-use crate::wire::{
-    encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string, BatchIndex, SpanPatch,
-    WireError,
-};
+use crate::wire::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string, BatchIndex, SpanPatch, WireError};
 
 fn trace_id(bytes: &[u8]) -> Option<TraceId> {
     // An empty or all-zero trace id groups nothing; other lengths are invalid OTLP but still group consistently.
@@ -34,21 +31,11 @@ fn span_id(bytes: &[u8]) -> SpanId {
 
 /// Enriches one batch. All reading (and so every error) happens before any memory is touched, so a malformed
 /// batch leaves the processor exactly as it was.
-pub fn enrich_batch(
-    p: &Processor,
-    input: &[u8],
-    now: Instant,
-) -> Result<(Vec<u8>, BatchStats), WireError> {
+pub fn enrich_batch(p: &Processor, input: &[u8], now: Instant) -> Result<(Vec<u8>, BatchStats), WireError> {
     let index = BatchIndex::parse(input)?;
-    let facts: Vec<SpanFacts<'_>> = index
-        .spans
-        .iter()
-        .map(|s| read_span(&p.keys, &index, s))
-        .collect::<Result<_, _>>()?;
-    let mut stats = BatchStats {
-        spans_seen: index.spans.len() as u64,
-        ..Default::default()
-    };
+    let facts: Vec<SpanFacts<'_>> =
+        index.spans.iter().map(|s| read_span(&p.keys, &index, s)).collect::<Result<_, _>>()?;
+    let mut stats = BatchStats { spans_seen: index.spans.len() as u64, ..Default::default() };
 
     // Traces in order of their earliest start time in the batch, so that two turns of one conversation
     // arriving together are numbered in the order they happened.
@@ -75,6 +62,8 @@ pub fn enrich_batch(
                 index: i,
                 id: span_id(index.spans[i].span_id),
                 parent: span_id(index.spans[i].parent_span_id),
+                start: index.spans[i].start_time_unix_nano,
+                end: index.spans[i].end_time_unix_nano,
                 facts: &facts[i],
             })
             .collect();
@@ -172,12 +161,7 @@ enum Value {
 }
 
 fn write_bill(f: &SpanFacts<'_>, bill: &Bill<'_>, a: &mut Vec<u8>, stats: &mut BatchStats) {
-    let Bill::Decided {
-        status,
-        cost,
-        model,
-    } = bill
-    else {
+    let Bill::Decided { status, cost, model } = bill else {
         return;
     };
     stats.count(*status);

@@ -21,20 +21,12 @@ pub struct Processor {
 
 impl Processor {
     pub fn new(config: Config) -> Result<Processor, ConfigError> {
-        let prices = PriceTable::build(
-            config.pricing.clone(),
-            config.pricing_file.as_deref(),
-            config.use_default_pricing,
-        )
-        .map_err(|e| ConfigError(format!("pricing_file: {e}")))?;
+        let prices =
+            PriceTable::build(config.pricing.clone(), config.pricing_file.as_deref(), config.use_default_pricing)
+                .map_err(|e| ConfigError(format!("pricing_file: {e}")))?;
         Ok(Processor {
             keys: KeyTable::new(&config.aliases),
-            state: State::new(
-                config.max_traces,
-                config.trace_ttl,
-                config.max_conversations,
-                config.conversation_ttl,
-            ),
+            state: State::new(config.max_traces, config.trace_ttl, config.max_conversations, config.conversation_ttl),
             prices,
             stats: Stats::default(),
             config,
@@ -59,9 +51,7 @@ impl Processor {
                 Ok(out)
             }
             Err(e) => {
-                self.stats
-                    .errors
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.stats.errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Err(e)
             }
         }

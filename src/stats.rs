@@ -53,10 +53,7 @@ impl Stats {
         add(&self.spans_seen, b.spans_seen);
         add(&self.spans_enriched, b.spans_enriched);
         add(&self.priced, b.by_status[CostStatus::Priced as usize]);
-        add(
-            &self.unpriced_model,
-            b.by_status[CostStatus::UnpricedModel as usize],
-        );
+        add(&self.unpriced_model, b.by_status[CostStatus::UnpricedModel as usize]);
         add(&self.provided, b.by_status[CostStatus::Provided as usize]);
         add(&self.duplicate, b.by_status[CostStatus::Duplicate as usize]);
         if !b.cost_by_model.is_empty() {

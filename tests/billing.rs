@@ -51,10 +51,7 @@ fn anthropic_exclusive_counts_are_recognised() {
             .i("gen_ai.usage.output_tokens", 240)
             .i("gen_ai.usage.cache_read_input_tokens", 3000)],
     );
-    close(
-        out.cost(1).unwrap(),
-        per_m(15, SONNET_IN) + per_m(3000, SONNET_READ) + per_m(240, SONNET_OUT),
-    );
+    close(out.cost(1).unwrap(), per_m(15, SONNET_IN) + per_m(3000, SONNET_READ) + per_m(240, SONNET_OUT));
 }
 
 #[test]
@@ -70,9 +67,7 @@ fn wrapper_repeating_its_childs_usage_is_a_duplicate() {
                 .s("gen_ai.response.id", "chatcmpl-1")
                 .i("gen_ai.usage.input_tokens", 1000)
                 .i("gen_ai.usage.output_tokens", 150),
-            sp(1, 2, 1, "chat gpt-4o")
-                .chat("gpt-4o", 1000, 150)
-                .s("gen_ai.response.id", "chatcmpl-1"),
+            sp(1, 2, 1, "chat gpt-4o").chat("gpt-4o", 1000, 150).s("gen_ai.response.id", "chatcmpl-1"),
         ],
     );
     assert_eq!(out.status(1).as_deref(), Some("duplicate"));
@@ -95,12 +90,8 @@ fn chain_span_around_two_calls_is_a_duplicate_without_response_id() {
                 .s("workflow.type", "support_flow")
                 .i("gen_ai.usage.input_tokens", 950)
                 .i("gen_ai.usage.output_tokens", 200),
-            sp(1, 2, 1, "chat")
-                .chat("gpt-4o", 700, 120)
-                .s("gen_ai.response.id", "a"),
-            sp(1, 3, 1, "chat")
-                .chat("gpt-4o", 950, 200)
-                .s("gen_ai.response.id", "b"),
+            sp(1, 2, 1, "chat").chat("gpt-4o", 700, 120).s("gen_ai.response.id", "a"),
+            sp(1, 3, 1, "chat").chat("gpt-4o", 950, 200).s("gen_ai.response.id", "b"),
         ],
     );
     assert_eq!(out.status(1).as_deref(), Some("duplicate"));
@@ -139,10 +130,7 @@ fn sibling_spans_with_one_response_id_bill_once_preferring_detail() {
     );
     assert_eq!(out.status(2).as_deref(), Some("duplicate"));
     assert_eq!(out.status(3).as_deref(), Some("priced"));
-    close(
-        sum_cost(&out),
-        per_m(40, SONNET_IN) + per_m(3000, SONNET_WRITE) + per_m(180, SONNET_OUT),
-    );
+    close(sum_cost(&out), per_m(40, SONNET_IN) + per_m(3000, SONNET_WRITE) + per_m(180, SONNET_OUT));
 }
 
 #[test]
@@ -157,12 +145,8 @@ fn unknown_model_is_marked_never_a_silent_zero() {
 #[test]
 fn usage_without_any_model_is_unpriced() {
     let p = processor("{}");
-    let out = enrich(
-        &p,
-        vec![sp(1, 1, 0, "llm")
-            .i("gen_ai.usage.input_tokens", 10)
-            .i("gen_ai.usage.output_tokens", 1)],
-    );
+    let out =
+        enrich(&p, vec![sp(1, 1, 0, "llm").i("gen_ai.usage.input_tokens", 10).i("gen_ai.usage.output_tokens", 1)]);
     assert_eq!(out.status(1).as_deref(), Some("unpriced_model"));
 }
 
@@ -187,9 +171,7 @@ fn inline_price_wins_over_the_default_and_cache_falls_back_to_input() {
     let p = processor(r#"{"pricing": {"gpt-4o": {"input": 5.0, "output": 20.0}}}"#);
     let out = enrich(
         &p,
-        vec![sp(1, 1, 0, "chat")
-            .chat("gpt-4o-2024-08-06", 1000, 100)
-            .i("gen_ai.usage.cache_read.input_tokens", 500)],
+        vec![sp(1, 1, 0, "chat").chat("gpt-4o-2024-08-06", 1000, 100).i("gen_ai.usage.cache_read.input_tokens", 500)],
     );
     // No cache_read price given inline: cached tokens are billed at the input price.
     close(out.cost(1).unwrap(), per_m(1000, 5.0) + per_m(100, 20.0));
@@ -207,10 +189,7 @@ fn long_context_switches_the_whole_request() {
             .i("gen_ai.usage.input_tokens", 250_000)
             .i("gen_ai.usage.output_tokens", 1000)],
     );
-    close(
-        out.cost(1).unwrap(),
-        per_m(250_000, 2.50) + per_m(1000, 15.0),
-    );
+    close(out.cost(1).unwrap(), per_m(250_000, 2.50) + per_m(1000, 15.0));
 }
 
 #[test]
@@ -218,4 +197,66 @@ fn zero_usage_is_not_a_call() {
     let p = processor("{}");
     let out = enrich(&p, vec![sp(1, 1, 0, "chat").chat("gpt-4o", 0, 0)]);
     assert_eq!(out.status(1), None);
+}
+
+#[test]
+fn sibling_without_response_id_reporting_the_same_call_bills_once() {
+    // OpenInference's messages.stream span beside the anthropic client's own span: same usage, overlapping in
+    // time, only the client span names the response id.
+    let p = processor("{}");
+    let stream = sp(1, 2, 1, "messages.stream")
+        .s("openinference.span.kind", "LLM")
+        .s("llm.provider", "anthropic")
+        .s("llm.model_name", "claude-sonnet-4-20250514")
+        .i("llm.token_count.prompt", 3070)
+        .i("llm.token_count.completion", 90)
+        .i("llm.token_count.prompt_details.cache_read", 3000);
+    let mut client = sp(1, 3, 1, "anthropic.messages.create")
+        .s("gen_ai.provider.name", "anthropic")
+        .s("gen_ai.request.model", "claude-sonnet-4-0")
+        .s("gen_ai.response.model", "claude-sonnet-4-20250514")
+        .s("gen_ai.response.id", "msg_3")
+        .i("gen_ai.usage.input_tokens", 3070)
+        .i("gen_ai.usage.output_tokens", 90)
+        .i("gen_ai.usage.cache_read.input_tokens", 3000);
+    client.0.start_time_unix_nano = stream.0.start_time_unix_nano + 10;
+    client.0.end_time_unix_nano = stream.0.end_time_unix_nano - 10;
+    let out = enrich(&p, vec![sp(1, 1, 0, "turn"), stream, client]);
+    let statuses = [out.status(2).unwrap(), out.status(3).unwrap()];
+    assert!(statuses.contains(&"priced".to_string()) && statuses.contains(&"duplicate".to_string()), "{statuses:?}");
+    close(sum_cost(&out), per_m(70, SONNET_IN) + per_m(3000, SONNET_READ) + per_m(90, SONNET_OUT));
+}
+
+#[test]
+fn two_identical_calls_one_after_the_other_are_both_billed() {
+    let p = processor("{}");
+    let a = sp(1, 2, 1, "ChatCompletion").s("openinference.span.kind", "LLM").s("llm.model_name", "gpt-4o");
+    let a = a.i("llm.token_count.prompt", 100).i("llm.token_count.completion", 10);
+    let mut b = a.clone();
+    b.0.span_id = span_id(3);
+    b.0.start_time_unix_nano = a.0.end_time_unix_nano + 1;
+    b.0.end_time_unix_nano = a.0.end_time_unix_nano + 100;
+    let out = enrich(&p, vec![sp(1, 1, 0, "turn"), a, b]);
+    assert_eq!(out.status(2).as_deref(), Some("priced"));
+    assert_eq!(out.status(3).as_deref(), Some("priced"));
+    close(sum_cost(&out), 2.0 * (per_m(100, 2.5) + per_m(10, 10.0)));
+}
+
+#[test]
+fn spans_enriched_by_an_upstream_collector_are_left_alone_but_counted() {
+    let p = processor("{}");
+    let out = enrich(
+        &p,
+        vec![
+            sp(1, 2, 1, "chat")
+                .chat("gpt-4o", 1000, 100)
+                .d("gen_ai.usage.cost_usd", 0.0035)
+                .s("gen_ai.l9.cost.status", "priced"),
+            sp(1, 1, 0, "root"),
+        ],
+    );
+    assert_eq!(out.status(2).as_deref(), Some("priced"));
+    assert_eq!(out.cost(2), Some(0.0035));
+    assert_eq!(out.f64(2, "gen_ai.usage.cost_input_usd"), None, "nothing recomputed");
+    assert_eq!(out.f64(1, "gen_ai.l9.trace.cost_usd"), Some(0.0035));
 }

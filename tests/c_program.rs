@@ -19,9 +19,7 @@ fn run(cmd: &mut Command) {
 #[test]
 fn c_program_links_the_static_library_and_enriches() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
     // `cargo test` does not necessarily rebuild the staticlib; build it explicitly, alone in its own folder.
     let lib_target = target.join("c-test");
     run(Command::new(env!("CARGO"))
@@ -30,24 +28,13 @@ fn c_program_links_the_static_library_and_enriches() {
         .current_dir(root));
     let lib_dir = target.join("c-test-lib");
     std::fs::create_dir_all(&lib_dir).unwrap();
-    std::fs::copy(
-        lib_target.join("debug/liblast9_genai.a"),
-        lib_dir.join("liblast9_genai.a"),
-    )
-    .unwrap();
+    std::fs::copy(lib_target.join("debug/liblast9_genai.a"), lib_dir.join("liblast9_genai.a")).unwrap();
 
     let work = target.join("c-test-run");
     std::fs::create_dir_all(&work).unwrap();
     let exe = work.join("enrich_smoke");
     run(Command::new("cc")
-        .args([
-            "-std=c11",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-D_GNU_SOURCE",
-            "-I",
-        ])
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-D_GNU_SOURCE", "-I"])
         .arg(root.join("include"))
         .arg(root.join("tests/c/enrich_smoke.c"))
         .arg("-o")
@@ -57,12 +44,6 @@ fn c_program_links_the_static_library_and_enriches() {
         .args(["-llast9_genai", "-lpthread", "-ldl", "-lm"]));
 
     let batch_path = work.join("batch.pb");
-    std::fs::write(
-        &batch_path,
-        batch(vec![
-            sp(1, 1, 0, "chat").chat("acme-llm", 1_000_000, 250_000)
-        ]),
-    )
-    .unwrap();
+    std::fs::write(&batch_path, batch(vec![sp(1, 1, 0, "chat").chat("acme-llm", 1_000_000, 250_000)])).unwrap();
     run(Command::new(&exe).arg(&batch_path));
 }

@@ -47,21 +47,9 @@ fn eight_threads_on_one_handle_number_turns_exactly() {
     let stats: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
     assert_eq!(stats["priced"], THREADS * TURNS_PER_THREAD);
     let total = stats["cost_usd_by_model"]["gpt-4o"].as_f64().unwrap();
-    close(
-        total,
-        (THREADS * TURNS_PER_THREAD) as f64 * (per_m(1000, 2.5) + per_m(100, 10.0)),
-    );
+    close(total, (THREADS * TURNS_PER_THREAD) as f64 * (per_m(1000, 2.5) + per_m(100, 10.0)));
     // The last turn of each conversation saw the full running total.
-    let out = enrich(
-        &p,
-        vec![sp(200, 1, 0, "turn").s("gen_ai.conversation.id", "conv-0")],
-    );
-    assert_eq!(
-        out.int(1, "gen_ai.conversation.turn"),
-        Some(per_conv as i64 + 1)
-    );
-    close(
-        out.f64(1, "gen_ai.conversation.cost_usd").unwrap(),
-        per_conv as f64 * (per_m(1000, 2.5) + per_m(100, 10.0)),
-    );
+    let out = enrich(&p, vec![sp(200, 1, 0, "turn").s("gen_ai.conversation.id", "conv-0")]);
+    assert_eq!(out.int(1, "gen_ai.conversation.turn"), Some(per_conv as i64 + 1));
+    close(out.f64(1, "gen_ai.conversation.cost_usd").unwrap(), per_conv as f64 * (per_m(1000, 2.5) + per_m(100, 10.0)));
 }

@@ -69,28 +69,14 @@ fn openinference_llm_and_embedding() {
                 .i("llm.token_count.total", 42),
         ],
     );
-    close(
-        out.cost(2).unwrap(),
-        per_m(476, GPT4O_IN) + per_m(1024, GPT4O_CACHED) + per_m(200, GPT4O_OUT),
-    );
+    close(out.cost(2).unwrap(), per_m(476, GPT4O_IN) + per_m(1024, GPT4O_CACHED) + per_m(200, GPT4O_OUT));
     close(out.cost(3).unwrap(), per_m(42, 0.02));
-    assert_eq!(
-        out.str(3, "gen_ai.l9.span.kind").as_deref(),
-        Some("embedding")
-    );
+    assert_eq!(out.str(3, "gen_ai.l9.span.kind").as_deref(), Some("embedding"));
     // session.id on the LLM span travels up to the application's root span as gen_ai.conversation.id.
     for id in 1..=3 {
-        assert_eq!(
-            out.str(id, "gen_ai.conversation.id").as_deref(),
-            Some("sess-1"),
-            "span {id}"
-        );
+        assert_eq!(out.str(id, "gen_ai.conversation.id").as_deref(), Some("sess-1"), "span {id}");
         assert_eq!(out.str(id, "user.id").as_deref(), Some("u-1"), "span {id}");
-        assert_eq!(
-            out.int(id, "gen_ai.conversation.turn"),
-            Some(1),
-            "span {id}"
-        );
+        assert_eq!(out.int(id, "gen_ai.conversation.turn"), Some(1), "span {id}");
     }
 }
 
@@ -114,18 +100,12 @@ fn openllmetry_traceloop_keys() {
                 .i("gen_ai.usage.cache_read_input_tokens", 50),
         ],
     );
-    assert_eq!(
-        out.str(1, "gen_ai.l9.span.kind").as_deref(),
-        Some("workflow")
-    );
+    assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("workflow"));
     assert_eq!(out.str(2, "gen_ai.l9.span.kind").as_deref(), Some("llm"));
     assert_eq!(out.str(2, "gen_ai.conversation.id").as_deref(), Some("s-9"));
     assert_eq!(out.str(2, "user.id").as_deref(), Some("u-9"));
     assert_eq!(out.str(2, "workflow.type").as_deref(), Some("rag"));
-    close(
-        out.cost(2).unwrap(),
-        per_m(50, GPT4O_IN) + per_m(50, GPT4O_CACHED) + per_m(10, GPT4O_OUT),
-    );
+    close(out.cost(2).unwrap(), per_m(50, GPT4O_IN) + per_m(50, GPT4O_CACHED) + per_m(10, GPT4O_OUT));
 }
 
 #[test]
@@ -146,10 +126,7 @@ fn langfuse_usage_details_json_anthropic_shape() {
     // Anthropic's raw input excludes cache: 100 uncached + 2000 read + 1000 written.
     let expected = per_m(100, 3.0) + per_m(2000, 0.30) + per_m(1000, 3.75) + per_m(50, 15.0);
     close(out.cost(1).unwrap(), expected);
-    assert_eq!(
-        out.str(1, "gen_ai.conversation.id").as_deref(),
-        Some("lf-1")
-    );
+    assert_eq!(out.str(1, "gen_ai.conversation.id").as_deref(), Some("lf-1"));
     assert_eq!(out.str(1, "user.id").as_deref(), Some("lf-user"));
     assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("llm"));
 }
@@ -171,14 +148,8 @@ fn openlit_keys() {
     );
     // openlit's own gen_ai.usage.cost (cached at full price) is left as it is; ours is computed beside it.
     assert_eq!(out.f64(1, "gen_ai.usage.cost"), Some(0.0035));
-    close(
-        out.cost(1).unwrap(),
-        per_m(400, GPT4O_IN) + per_m(600, GPT4O_CACHED) + per_m(100, GPT4O_OUT),
-    );
-    assert_eq!(
-        out.str(1, "gen_ai.conversation.id").as_deref(),
-        Some("ol-1")
-    );
+    close(out.cost(1).unwrap(), per_m(400, GPT4O_IN) + per_m(600, GPT4O_CACHED) + per_m(100, GPT4O_OUT));
+    assert_eq!(out.str(1, "gen_ai.conversation.id").as_deref(), Some("ol-1"));
     assert_eq!(out.str(1, "user.id").as_deref(), Some("ol-user"));
 }
 
@@ -211,16 +182,10 @@ fn vercel_ai_sdk_bills_the_provider_call_not_the_outer_call() {
     assert_eq!(out.status(1).as_deref(), Some("duplicate"));
     assert_eq!(out.cost(1), None);
     assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("agent"));
-    close(
-        out.cost(2).unwrap(),
-        per_m(400, GPT4O_IN) + per_m(500, GPT4O_CACHED) + per_m(90, GPT4O_OUT),
-    );
+    close(out.cost(2).unwrap(), per_m(400, GPT4O_IN) + per_m(500, GPT4O_CACHED) + per_m(90, GPT4O_OUT));
     assert_eq!(out.str(2, "gen_ai.conversation.id").as_deref(), Some("v-1"));
     assert_eq!(out.str(2, "workflow.id").as_deref(), Some("support-bot"));
-    close(
-        out.f64(1, "workflow.total_cost_usd").unwrap(),
-        out.cost(2).unwrap(),
-    );
+    close(out.f64(1, "workflow.total_cost_usd").unwrap(), out.cost(2).unwrap());
     assert_eq!(out.int(1, "workflow.llm_calls"), Some(1));
 }
 
@@ -257,10 +222,7 @@ fn semantic_kernel_dotted_operation_names() {
             .i("gen_ai.usage.input_tokens", 10)
             .i("gen_ai.usage.output_tokens", 10),
     );
-    close(
-        out.cost(1).unwrap(),
-        per_m(10, GPT4O_IN) + per_m(10, GPT4O_OUT),
-    );
+    close(out.cost(1).unwrap(), per_m(10, GPT4O_IN) + per_m(10, GPT4O_OUT));
     assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("llm"));
 }
 
@@ -285,23 +247,14 @@ fn kinds_from_each_convention() {
     for (i, (key, value, kind)) in cases.iter().enumerate() {
         let id = i as u64 + 1;
         let out = one(&p, sp(50 + i as u8, id, 0, "x").s(key, value));
-        assert_eq!(
-            out.str(id, "gen_ai.l9.span.kind").as_deref(),
-            Some(*kind),
-            "{key}={value}"
-        );
+        assert_eq!(out.str(id, "gen_ai.l9.span.kind").as_deref(), Some(*kind), "{key}={value}");
     }
 }
 
 #[test]
 fn the_sdks_own_kind_wins_and_is_not_rewritten() {
     let p = processor("{}");
-    let out = one(
-        &p,
-        sp(1, 1, 0, "x")
-            .s("gen_ai.l9.span.kind", "prompt")
-            .s("gen_ai.operation.name", "chat"),
-    );
+    let out = one(&p, sp(1, 1, 0, "x").s("gen_ai.l9.span.kind", "prompt").s("gen_ai.operation.name", "chat"));
     assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("prompt"));
 }
 
@@ -309,9 +262,7 @@ fn the_sdks_own_kind_wins_and_is_not_rewritten() {
 fn spans_that_are_not_genai_pass_through_byte_identical() {
     let p = processor("{}");
     let input = batch(vec![
-        sp(1, 1, 0, "GET /")
-            .s("http.request.method", "GET")
-            .i("http.response.status_code", 200),
+        sp(1, 1, 0, "GET /").s("http.request.method", "GET").i("http.response.status_code", 200),
         sp(1, 2, 1, "SELECT").s("db.system", "postgresql"),
     ]);
     assert_eq!(p.enrich(&input).unwrap(), input);

@@ -28,25 +28,11 @@ fn three_turns_with_the_id_only_on_each_root() {
         let root = 10 * u64::from(t);
         running += bill(inp, outp);
         for id in [root, root + 1] {
-            assert_eq!(
-                out.str(id, "gen_ai.conversation.id").as_deref(),
-                Some("conv-1"),
-                "turn {t} span {id}"
-            );
-            assert_eq!(
-                out.int(id, "gen_ai.conversation.turn"),
-                Some(i64::from(t)),
-                "turn {t} span {id}"
-            );
+            assert_eq!(out.str(id, "gen_ai.conversation.id").as_deref(), Some("conv-1"), "turn {t} span {id}");
+            assert_eq!(out.int(id, "gen_ai.conversation.turn"), Some(i64::from(t)), "turn {t} span {id}");
         }
-        close(
-            out.f64(root, "gen_ai.l9.trace.cost_usd").unwrap(),
-            bill(inp, outp),
-        );
-        close(
-            out.f64(root, "gen_ai.conversation.cost_usd").unwrap(),
-            running,
-        );
+        close(out.f64(root, "gen_ai.l9.trace.cost_usd").unwrap(), bill(inp, outp));
+        close(out.f64(root, "gen_ai.conversation.cost_usd").unwrap(), running);
         // Roll-ups go on the root only.
         assert_eq!(out.f64(root + 1, "gen_ai.conversation.cost_usd"), None);
     }
@@ -59,10 +45,7 @@ fn conversations_are_counted_separately() {
     enrich(&p, turn(2, "b", 100, 10));
     let out = enrich(&p, turn(3, "a", 100, 10));
     assert_eq!(out.int(30, "gen_ai.conversation.turn"), Some(2));
-    close(
-        out.f64(30, "gen_ai.conversation.cost_usd").unwrap(),
-        2.0 * bill(100, 10),
-    );
+    close(out.f64(30, "gen_ai.conversation.cost_usd").unwrap(), 2.0 * bill(100, 10));
 }
 
 #[test]
@@ -118,13 +101,7 @@ fn idle_conversations_expire_after_their_ttl() {
     let p = processor(r#"{"conversation_ttl_seconds": 60}"#);
     let t0 = std::time::Instant::now();
     p.enrich_at(&batch(turn(1, "a", 10, 1)), t0).unwrap();
-    let out = decode(
-        &p.enrich_at(
-            &batch(turn(2, "a", 10, 1)),
-            t0 + std::time::Duration::from_secs(30),
-        )
-        .unwrap(),
-    );
+    let out = decode(&p.enrich_at(&batch(turn(2, "a", 10, 1)), t0 + std::time::Duration::from_secs(30)).unwrap());
     assert_eq!(out.int(20, "gen_ai.conversation.turn"), Some(2));
     let later = t0 + std::time::Duration::from_secs(200);
     let out = decode(&p.enrich_at(&batch(turn(3, "a", 10, 1)), later).unwrap());
@@ -136,13 +113,8 @@ fn idle_conversations_expire_after_their_ttl() {
 #[test]
 fn configured_alias_lists_replace_the_defaults() {
     let p = processor(r#"{"conversation_id_keys": ["thread.id"], "user_id_keys": ["account.id"]}"#);
-    let out = enrich(
-        &p,
-        vec![sp(1, 1, 0, "x")
-            .s("thread.id", "t-1")
-            .s("account.id", "acc")
-            .s("session.id", "ignored")],
-    );
+    let out =
+        enrich(&p, vec![sp(1, 1, 0, "x").s("thread.id", "t-1").s("account.id", "acc").s("session.id", "ignored")]);
     assert_eq!(out.str(1, "gen_ai.conversation.id").as_deref(), Some("t-1"));
     assert_eq!(out.str(1, "user.id").as_deref(), Some("acc"));
 }

@@ -21,8 +21,5 @@ fn header_matches_the_code() {
         return;
     }
     let checked_in = std::fs::read(&path).unwrap_or_default();
-    assert!(
-        checked_in == generated,
-        "include/last9_genai.h is stale: run `make header` and commit the result"
-    );
+    assert!(checked_in == generated, "include/last9_genai.h is stale: run `make header` and commit the result");
 }

@@ -4,9 +4,7 @@ mod common;
 use common::*;
 
 use last9_genai::wire::{FieldReader, WireValue};
-use opentelemetry_proto::tonic::trace::v1::{
-    span::Event, span::Link, ResourceSpans, ScopeSpans, Status,
-};
+use opentelemetry_proto::tonic::trace::v1::{span::Event, span::Link, ResourceSpans, ScopeSpans, Status};
 use prost::Message;
 
 fn varint(mut v: u64, out: &mut Vec<u8>) {
@@ -46,27 +44,15 @@ fn fields(buf: &[u8]) -> Vec<(u32, Vec<u8>)> {
 }
 
 fn has_unknown(buf: &[u8], n: u64) -> bool {
-    buf.windows(unknown(n).len())
-        .any(|w| w == unknown(n).as_slice())
+    buf.windows(unknown(n).len()).any(|w| w == unknown(n).as_slice())
 }
 
 /// A batch with unknown fields in TracesData, ResourceSpans, ScopeSpans and both spans, plus events and links.
 fn batch_with_unknown_fields() -> (Vec<u8>, Vec<Vec<u8>>) {
     let mut chat = sp(1, 2, 1, "chat").chat("gpt-4o", 1000, 100).0;
-    chat.events.push(Event {
-        name: "gen_ai.choice".into(),
-        time_unix_nano: 5,
-        ..Default::default()
-    });
-    chat.links.push(Link {
-        trace_id: trace_id(9),
-        span_id: span_id(9),
-        ..Default::default()
-    });
-    chat.status = Some(Status {
-        message: "ok".into(),
-        code: 1,
-    });
+    chat.events.push(Event { name: "gen_ai.choice".into(), time_unix_nano: 5, ..Default::default() });
+    chat.links.push(Link { trace_id: trace_id(9), span_id: span_id(9), ..Default::default() });
+    chat.status = Some(Status { message: "ok".into(), code: 1 });
     let root = sp(1, 1, 0, "root").s("gen_ai.conversation.id", "c").0;
     let spans: Vec<Vec<u8>> = [(chat, 91), (root, 92)]
         .into_iter()
@@ -78,20 +64,12 @@ fn batch_with_unknown_fields() -> (Vec<u8>, Vec<Vec<u8>>) {
         .collect();
     let req = request(vec![]);
     let rs = &req.resource_spans[0];
-    let mut scope = ScopeSpans {
-        scope: rs.scope_spans[0].scope.clone(),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    let mut scope = ScopeSpans { scope: rs.scope_spans[0].scope.clone(), ..Default::default() }.encode_to_vec();
     for s in &spans {
         len_field(2, s, &mut scope);
     }
     scope.extend(unknown(93));
-    let mut resource = ResourceSpans {
-        resource: rs.resource.clone(),
-        ..Default::default()
-    }
-    .encode_to_vec();
+    let mut resource = ResourceSpans { resource: rs.resource.clone(), ..Default::default() }.encode_to_vec();
     len_field(2, &scope, &mut resource);
     resource.extend(unknown(94));
     let mut top = Vec::new();
@@ -113,11 +91,7 @@ fn unknown_fields_survive_at_every_level() {
     let ss = &fields(rs).into_iter().find(|(n, _)| *n == 2).unwrap().1;
     let ss_fields = fields(ss);
     assert!(ss_fields.iter().any(|(n, _)| *n == 93));
-    let out_spans: Vec<&Vec<u8>> = ss_fields
-        .iter()
-        .filter(|(n, _)| *n == 2)
-        .map(|(_, b)| b)
-        .collect();
+    let out_spans: Vec<&Vec<u8>> = ss_fields.iter().filter(|(n, _)| *n == 2).map(|(_, b)| b).collect();
     assert_eq!(out_spans.len(), 2);
     for (orig, out) in original_spans.iter().zip(out_spans) {
         // Original span bytes come first, unchanged; our attributes follow.
@@ -140,36 +114,20 @@ fn untouched_batches_are_returned_byte_for_byte() {
     let p = processor("{}");
     let input = batch(vec![sp(7, 1, 0, "GET /health").s("http.route", "/health")]);
     assert_eq!(p.enrich(&input).unwrap(), input);
-    assert_eq!(
-        p.enrich(&[]).unwrap(),
-        Vec::<u8>::new(),
-        "empty input gives valid empty output"
-    );
+    assert_eq!(p.enrich(&[]).unwrap(), Vec::<u8>::new(), "empty input gives valid empty output");
 }
 
 #[test]
 fn original_attributes_stay_in_place_and_nothing_is_duplicated() {
     let p = processor("{}");
     let spans = vec![
-        sp(1, 1, 0, "root")
-            .s("session.id", "s")
-            .s("user.id", "u")
-            .s("app.key", "v"),
-        sp(1, 2, 1, "chat")
-            .chat("gpt-4o", 10, 1)
-            .s("gen_ai.conversation.id", "s"),
+        sp(1, 1, 0, "root").s("session.id", "s").s("user.id", "u").s("app.key", "v"),
+        sp(1, 2, 1, "chat").chat("gpt-4o", 10, 1).s("gen_ai.conversation.id", "s"),
     ];
     let input_req = request(spans.clone());
     let out = enrich(&p, spans);
-    for (orig, got) in input_req.resource_spans[0].scope_spans[0]
-        .spans
-        .iter()
-        .zip(out.spans())
-    {
-        assert_eq!(
-            &got.attributes[..orig.attributes.len()],
-            orig.attributes.as_slice()
-        );
+    for (orig, got) in input_req.resource_spans[0].scope_spans[0].spans.iter().zip(out.spans()) {
+        assert_eq!(&got.attributes[..orig.attributes.len()], orig.attributes.as_slice());
     }
     // user.id existed on the root: not added again (attrs() panics on duplicates).
     assert_eq!(out.str(1, "user.id").as_deref(), Some("u"));
@@ -179,10 +137,8 @@ fn original_attributes_stay_in_place_and_nothing_is_duplicated() {
 #[test]
 fn malformed_input_is_an_error_and_changes_nothing() {
     let p = processor("{}");
-    let good = batch(vec![
-        sp(1, 1, 0, "root").s("gen_ai.conversation.id", "c"),
-        sp(1, 2, 1, "chat").chat("gpt-4o", 10, 1),
-    ]);
+    let good =
+        batch(vec![sp(1, 1, 0, "root").s("gen_ai.conversation.id", "c"), sp(1, 2, 1, "chat").chat("gpt-4o", 10, 1)]);
     for bad in [
         &good[..good.len() - 3],       // truncated
         &[0x0a, 0xff, 0xff, 0xff][..], // length past the end
@@ -190,18 +146,11 @@ fn malformed_input_is_an_error_and_changes_nothing() {
         &[0xff; 12][..],               // an overlong varint
     ] {
         let err = p.enrich(bad).unwrap_err();
-        assert!(
-            err.to_string()
-                .starts_with("malformed OTLP protobuf at byte"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("malformed OTLP protobuf at byte"), "{err}");
     }
     let stats: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
     assert_eq!(stats["errors"], 4);
-    assert_eq!(
-        stats["conversations_tracked"], 0,
-        "a bad batch must not touch memory"
-    );
+    assert_eq!(stats["conversations_tracked"], 0, "a bad batch must not touch memory");
     assert_eq!(stats["traces_tracked"], 0);
     // The processor still works.
     let out = decode(&p.enrich(&good).unwrap());

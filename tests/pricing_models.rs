@@ -18,17 +18,10 @@ fn check(table: &PriceTable, cases: &[(&str, Option<&str>, Option<&str>)]) {
     for &(model, provider, want) in cases {
         let got = table.lookup(model, provider).map(|(k, _)| k);
         if got != want {
-            wrong.push(format!(
-                "{model:?} (provider {provider:?}): got {got:?}, want {want:?}"
-            ));
+            wrong.push(format!("{model:?} (provider {provider:?}): got {got:?}, want {want:?}"));
         }
     }
-    assert!(
-        wrong.is_empty(),
-        "{} mismatches:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
 }
 
 #[rustfmt::skip]
@@ -169,11 +162,7 @@ fn inline_prices_win_over_file_and_defaults() {
     let table = PriceTable::build(inline, Some(&fixture()), true).unwrap();
     for model in ["gpt-4o", "gpt-4o-2024-08-06", "openai/gpt-4o"] {
         let (k, p) = table.lookup(model, Some("openai")).unwrap();
-        assert_eq!(
-            (k, p.input, p.output),
-            ("gpt-4o", 2.0 / 1e6, 8.0 / 1e6),
-            "{model}"
-        );
+        assert_eq!((k, p.input, p.output), ("gpt-4o", 2.0 / 1e6, 8.0 / 1e6), "{model}");
     }
     assert_eq!(table.lookup("gpt-4o-mini", None).unwrap().0, "gpt-4o-mini");
 }
@@ -182,31 +171,17 @@ fn inline_prices_win_over_file_and_defaults() {
 fn pricing_file_errors_name_the_path() {
     let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/no-such-prices.json");
     let e = PriceTable::build(vec![], Some(&missing), true).unwrap_err();
-    assert!(
-        e.contains(&missing.display().to_string()) && e.contains("cannot read"),
-        "{e}"
-    );
+    assert!(e.contains(&missing.display().to_string()) && e.contains("cannot read"), "{e}");
     let not_json = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let e = PriceTable::build(vec![], Some(&not_json), true).unwrap_err();
-    assert!(
-        e.contains("Cargo.toml") && e.contains("not valid JSON"),
-        "{e}"
-    );
+    assert!(e.contains("Cargo.toml") && e.contains("not valid JSON"), "{e}");
 }
 
 #[test]
 fn gpt_4o_with_a_cached_prefix() {
     let table = PriceTable::build(vec![], None, true).unwrap();
     let (_, p) = table.lookup("gpt-4o-2024-08-06", Some("openai")).unwrap();
-    let c = cost(
-        p,
-        &TokenUsage {
-            input: 1000,
-            output: 500,
-            cache_read: 200,
-            ..Default::default()
-        },
-    );
+    let c = cost(p, &TokenUsage { input: 1000, output: 500, cache_read: 200, ..Default::default() });
     close(c.input_usd, 0.00225);
     close(c.output_usd, 0.005);
     close(c.total_usd, 0.00725);
@@ -215,23 +190,9 @@ fn gpt_4o_with_a_cached_prefix() {
 #[test]
 fn claude_sonnet_4_with_cache_read_and_write() {
     let table = PriceTable::build(vec![], None, true).unwrap();
-    let (_, p) = table
-        .lookup(
-            "us.anthropic.claude-sonnet-4-20250514-v1:0",
-            Some("aws.bedrock"),
-        )
-        .unwrap();
+    let (_, p) = table.lookup("us.anthropic.claude-sonnet-4-20250514-v1:0", Some("aws.bedrock")).unwrap();
     // 10,000 input of which 6,000 read from cache and 3,000 written to it; 800 output.
-    let c = cost(
-        p,
-        &TokenUsage {
-            input: 10_000,
-            output: 800,
-            cache_read: 6_000,
-            cache_write: 3_000,
-            reasoning: 0,
-        },
-    );
+    let c = cost(p, &TokenUsage { input: 10_000, output: 800, cache_read: 6_000, cache_write: 3_000, reasoning: 0 });
     let want_input = 1_000.0 * 3.00 / 1e6 + 6_000.0 * 0.30 / 1e6 + 3_000.0 * 3.75 / 1e6;
     close(c.input_usd, want_input);
     close(c.input_usd, 0.01605);
@@ -242,31 +203,16 @@ fn claude_sonnet_4_with_cache_read_and_write() {
 #[test]
 fn gemini_2_5_pro_above_200k_switches_every_token_class() {
     let table = PriceTable::build(vec![], None, true).unwrap();
-    let (_, p) = table
-        .lookup("models/gemini-2.5-pro", Some("gcp.gemini"))
-        .unwrap();
-    let usage = TokenUsage {
-        input: 250_000,
-        output: 2_000,
-        cache_read: 100_000,
-        ..Default::default()
-    };
+    let (_, p) = table.lookup("models/gemini-2.5-pro", Some("gcp.gemini")).unwrap();
+    let usage = TokenUsage { input: 250_000, output: 2_000, cache_read: 100_000, ..Default::default() };
     let c = cost(p, &usage);
     close(c.input_usd, 150_000.0 * 2.50 / 1e6 + 100_000.0 * 0.25 / 1e6);
     close(c.output_usd, 2_000.0 * 15.00 / 1e6);
     close(c.total_usd, 0.43);
 
-    let below = TokenUsage {
-        input: 200_000,
-        output: 2_000,
-        cache_read: 100_000,
-        ..Default::default()
-    };
+    let below = TokenUsage { input: 200_000, output: 2_000, cache_read: 100_000, ..Default::default() };
     let c = cost(p, &below);
-    close(
-        c.input_usd,
-        100_000.0 * 1.25 / 1e6 + 100_000.0 * 0.125 / 1e6,
-    );
+    close(c.input_usd, 100_000.0 * 1.25 / 1e6 + 100_000.0 * 0.125 / 1e6);
     close(c.output_usd, 0.02);
 }
 
@@ -274,14 +220,7 @@ fn gemini_2_5_pro_above_200k_switches_every_token_class() {
 fn gemini_1_5_pro_switches_above_128k() {
     let table = PriceTable::build(vec![], None, true).unwrap();
     let (_, p) = table.lookup("gemini-1.5-pro-002", None).unwrap();
-    let c = cost(
-        p,
-        &TokenUsage {
-            input: 128_001,
-            output: 1_000,
-            ..Default::default()
-        },
-    );
+    let c = cost(p, &TokenUsage { input: 128_001, output: 1_000, ..Default::default() });
     close(c.input_usd, 128_001.0 * 2.50 / 1e6);
     close(c.output_usd, 0.01);
 }
@@ -289,53 +228,23 @@ fn gemini_1_5_pro_switches_above_128k() {
 #[test]
 fn reasoning_priced_separately_when_the_file_says_so() {
     let table = PriceTable::build(vec![], Some(&fixture()), true).unwrap();
-    let (_, p) = table
-        .lookup("gemini-2.5-flash-preview-04-17", Some("gemini"))
-        .unwrap();
-    let c = cost(
-        p,
-        &TokenUsage {
-            input: 1_000,
-            output: 2_000,
-            reasoning: 1_500,
-            ..Default::default()
-        },
-    );
+    let (_, p) = table.lookup("gemini-2.5-flash-preview-04-17", Some("gemini")).unwrap();
+    let c = cost(p, &TokenUsage { input: 1_000, output: 2_000, reasoning: 1_500, ..Default::default() });
     close(c.input_usd, 1_000.0 * 1.5e-07);
     close(c.output_usd, 500.0 * 6e-07 + 1_500.0 * 3.5e-06);
 
     // gpt-5.4 in the file switches above 272k; its long-context cache write falls back to the long input rate.
     let (_, p) = table.lookup("gpt-5.4", None).unwrap();
-    let c = cost(
-        p,
-        &TokenUsage {
-            input: 300_000,
-            output: 10,
-            cache_read: 200_000,
-            cache_write: 1_000,
-            reasoning: 0,
-        },
-    );
-    close(
-        c.input_usd,
-        99_000.0 * 5e-06 + 200_000.0 * 5e-07 + 1_000.0 * 5e-06,
-    );
+    let c = cost(p, &TokenUsage { input: 300_000, output: 10, cache_read: 200_000, cache_write: 1_000, reasoning: 0 });
+    close(c.input_usd, 99_000.0 * 5e-06 + 200_000.0 * 5e-07 + 1_000.0 * 5e-06);
     close(c.output_usd, 10.0 * 2.25e-05);
 }
 
 #[test]
 fn embeddings_cost_input_only() {
     let table = PriceTable::build(vec![], None, true).unwrap();
-    let (_, p) = table
-        .lookup("text-embedding-3-small", Some("openai"))
-        .unwrap();
-    let c = cost(
-        p,
-        &TokenUsage {
-            input: 1_000_000,
-            ..Default::default()
-        },
-    );
+    let (_, p) = table.lookup("text-embedding-3-small", Some("openai")).unwrap();
+    let c = cost(p, &TokenUsage { input: 1_000_000, ..Default::default() });
     close(c.input_usd, 0.02);
     assert_eq!(c.output_usd, 0.0);
 }
@@ -347,11 +256,7 @@ fn real_litellm_file_if_given() {
         return;
     };
     let table = PriceTable::build(vec![], Some(Path::new(&path)), true).unwrap();
-    eprintln!(
-        "{} entries loaded, {} skipped",
-        table.file_entries_loaded(),
-        table.file_entries_skipped()
-    );
+    eprintln!("{} entries loaded, {} skipped", table.file_entries_loaded(), table.file_entries_skipped());
     assert!(table.file_entries_loaded() > 0);
     for model in ["gpt-4o", "claude-sonnet-4-20250514", "gemini-2.5-pro"] {
         assert!(table.lookup(model, None).is_some(), "{model}");

@@ -10,8 +10,7 @@ const MINI_CACHED: f64 = 0.075;
 /// A RAG flow as Traceloop emits it: workflow -> tasks -> embedding, rerank chat, answer chat, plus a tool.
 fn rag(trace: u8) -> Vec<Sp> {
     let wf = |s: Sp| {
-        s.s("traceloop.workflow.name", "rag_pipeline")
-            .s("traceloop.association.properties.session_id", "rag-sess")
+        s.s("traceloop.workflow.name", "rag_pipeline").s("traceloop.association.properties.session_id", "rag-sess")
     };
     vec![
         wf(sp(trace, 3, 2, "openai.embeddings"))
@@ -24,12 +23,8 @@ fn rag(trace: u8) -> Vec<Sp> {
             .s("gen_ai.response.id", "rerank-1")
             .i("gen_ai.usage.cache_read.input_tokens", 512),
         wf(sp(trace, 4, 1, "rerank.task")).s("traceloop.span.kind", "task"),
-        wf(sp(trace, 7, 6, "openai.chat"))
-            .chat("gpt-4o", 1200, 300)
-            .s("gen_ai.response.id", "answer-1"),
-        wf(sp(trace, 8, 6, "lookup_order"))
-            .s("gen_ai.operation.name", "execute_tool")
-            .s("gen_ai.tool.name", "lookup"),
+        wf(sp(trace, 7, 6, "openai.chat")).chat("gpt-4o", 1200, 300).s("gen_ai.response.id", "answer-1"),
+        wf(sp(trace, 8, 6, "lookup_order")).s("gen_ai.operation.name", "execute_tool").s("gen_ai.tool.name", "lookup"),
         wf(sp(trace, 6, 1, "answer.task")).s("traceloop.span.kind", "task"),
         wf(sp(trace, 1, 0, "rag_pipeline.workflow")).s("traceloop.span.kind", "workflow"),
     ]
@@ -58,26 +53,10 @@ fn check_rag(out: &Out) {
         assert_eq!(out.f64(id, "workflow.total_cost_usd"), None, "span {id}");
     }
     for id in 1..=8 {
-        assert_eq!(
-            out.str(id, "workflow.id").as_deref(),
-            Some("rag_pipeline"),
-            "span {id}"
-        );
-        assert_eq!(
-            out.str(id, "workflow.type").as_deref(),
-            Some("rag_pipeline"),
-            "span {id}"
-        );
-        assert_eq!(
-            out.str(id, "gen_ai.conversation.id").as_deref(),
-            Some("rag-sess"),
-            "span {id}"
-        );
-        assert_eq!(
-            out.int(id, "gen_ai.conversation.turn"),
-            Some(1),
-            "span {id}"
-        );
+        assert_eq!(out.str(id, "workflow.id").as_deref(), Some("rag_pipeline"), "span {id}");
+        assert_eq!(out.str(id, "workflow.type").as_deref(), Some("rag_pipeline"), "span {id}");
+        assert_eq!(out.str(id, "gen_ai.conversation.id").as_deref(), Some("rag-sess"), "span {id}");
+        assert_eq!(out.int(id, "gen_ai.conversation.turn"), Some(1), "span {id}");
     }
 }
 
@@ -105,21 +84,11 @@ fn rag_workflow_split_children_first() {
     assert_eq!(outs[2].int(1, "workflow.llm_calls"), Some(3));
     assert_eq!(outs[2].int(1, "workflow.tool_calls"), Some(1));
     close(outs[2].f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), total);
-    close(
-        outs[2].f64(1, "gen_ai.conversation.cost_usd").unwrap(),
-        total,
-    );
+    close(outs[2].f64(1, "gen_ai.conversation.cost_usd").unwrap(), total);
     // Every span carries the session alias itself here, so every batch gets the conversation and turn 1.
-    for (out, ids) in outs
-        .iter()
-        .zip([vec![3u64, 2], vec![5, 4, 7], vec![8, 6, 1]])
-    {
+    for (out, ids) in outs.iter().zip([vec![3u64, 2], vec![5, 4, 7], vec![8, 6, 1]]) {
         for id in ids {
-            assert_eq!(
-                out.int(id, "gen_ai.conversation.turn"),
-                Some(1),
-                "span {id}"
-            );
+            assert_eq!(out.int(id, "gen_ai.conversation.turn"), Some(1), "span {id}");
         }
     }
 }
@@ -129,11 +98,7 @@ fn conversation_id_on_the_root_reaches_later_spans_and_the_root_totals_earlier_o
     let p = processor("{}");
     // A child ends first and carries no id; the root carrying the id comes in the next batch.
     let first = enrich(&p, vec![sp(1, 2, 1, "chat").chat("gpt-4o", 1000, 100)]);
-    assert_eq!(
-        first.str(2, "gen_ai.conversation.id"),
-        None,
-        "unknowable without buffering"
-    );
+    assert_eq!(first.str(2, "gen_ai.conversation.id"), None, "unknowable without buffering");
     let second = enrich(
         &p,
         vec![
@@ -141,10 +106,7 @@ fn conversation_id_on_the_root_reaches_later_spans_and_the_root_totals_earlier_o
             sp(1, 1, 0, "root").s("gen_ai.conversation.id", "c"),
         ],
     );
-    assert_eq!(
-        second.str(3, "gen_ai.conversation.id").as_deref(),
-        Some("c")
-    );
+    assert_eq!(second.str(3, "gen_ai.conversation.id").as_deref(), Some("c"));
     assert_eq!(second.int(1, "gen_ai.conversation.turn"), Some(1));
     let bill = per_m(1000, 2.5) + per_m(100, 10.0);
     close(second.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), bill);
@@ -158,12 +120,7 @@ fn conversation_id_on_the_root_reaches_later_spans_and_the_root_totals_earlier_o
 #[test]
 fn wrapper_arriving_after_its_child_is_still_a_duplicate() {
     let p = processor("{}");
-    let child = enrich(
-        &p,
-        vec![sp(1, 2, 1, "chat")
-            .chat("gpt-4o", 100, 10)
-            .s("gen_ai.response.id", "x")],
-    );
+    let child = enrich(&p, vec![sp(1, 2, 1, "chat").chat("gpt-4o", 100, 10).s("gen_ai.response.id", "x")]);
     assert_eq!(child.status(2).as_deref(), Some("priced"));
     let wrapper = enrich(
         &p,
@@ -173,27 +130,14 @@ fn wrapper_arriving_after_its_child_is_still_a_duplicate() {
             .i("gen_ai.usage.output_tokens", 10)],
     );
     assert_eq!(wrapper.status(1).as_deref(), Some("duplicate"));
-    close(
-        wrapper.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(),
-        per_m(100, 2.5) + per_m(10, 10.0),
-    );
+    close(wrapper.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), per_m(100, 2.5) + per_m(10, 10.0));
 }
 
 #[test]
 fn same_response_id_in_a_later_batch_is_a_duplicate() {
     let p = processor("{}");
-    enrich(
-        &p,
-        vec![sp(1, 2, 1, "a")
-            .chat("gpt-4o", 100, 10)
-            .s("gen_ai.response.id", "x")],
-    );
-    let out = enrich(
-        &p,
-        vec![sp(1, 3, 1, "b")
-            .chat("gpt-4o", 100, 10)
-            .s("gen_ai.response.id", "x")],
-    );
+    enrich(&p, vec![sp(1, 2, 1, "a").chat("gpt-4o", 100, 10).s("gen_ai.response.id", "x")]);
+    let out = enrich(&p, vec![sp(1, 3, 1, "b").chat("gpt-4o", 100, 10).s("gen_ai.response.id", "x")]);
     assert_eq!(out.status(3).as_deref(), Some("duplicate"));
 }
 
@@ -204,10 +148,7 @@ fn custom_keys_and_workflow_flow_down_to_descendants_only() {
         &p,
         vec![
             sp(1, 1, 0, "root").s("custom.tenant", "acme"),
-            sp(1, 2, 1, "wf")
-                .s("workflow.id", "w-1")
-                .s("workflow.type", "triage")
-                .i("custom.plan", 3),
+            sp(1, 2, 1, "wf").s("workflow.id", "w-1").s("workflow.type", "triage").i("custom.plan", 3),
             sp(1, 3, 2, "chat").chat("gpt-4o", 10, 1),
             sp(1, 4, 1, "sibling"),
         ],
@@ -219,10 +160,7 @@ fn custom_keys_and_workflow_flow_down_to_descendants_only() {
     assert_eq!(out.get(4, "custom.plan"), None);
     assert_eq!(out.get(4, "workflow.id"), None);
     assert_eq!(out.get(1, "workflow.id"), None);
-    close(
-        out.f64(2, "workflow.total_cost_usd").unwrap(),
-        per_m(10, 2.5) + per_m(1, 10.0),
-    );
+    close(out.f64(2, "workflow.total_cost_usd").unwrap(), per_m(10, 2.5) + per_m(1, 10.0));
     assert_eq!(out.int(2, "workflow.llm_calls"), Some(1));
 }
 
@@ -232,18 +170,12 @@ fn an_sdk_point_in_time_total_is_replaced_not_duplicated() {
     let out = enrich(
         &p,
         vec![
-            sp(1, 1, 0, "wf")
-                .s("workflow.id", "w")
-                .d("workflow.total_cost_usd", 0.5)
-                .i("workflow.llm_calls", 9),
+            sp(1, 1, 0, "wf").s("workflow.id", "w").d("workflow.total_cost_usd", 0.5).i("workflow.llm_calls", 9),
             sp(1, 2, 1, "chat").chat("gpt-4o", 1000, 0),
         ],
     );
     // `attrs` panics on a duplicated key, so reading it proves there is one value.
-    close(
-        out.f64(1, "workflow.total_cost_usd").unwrap(),
-        per_m(1000, 2.5),
-    );
+    close(out.f64(1, "workflow.total_cost_usd").unwrap(), per_m(1000, 2.5));
     assert_eq!(out.int(1, "workflow.llm_calls"), Some(1));
 }
 
@@ -261,8 +193,5 @@ fn trace_memory_is_bounded_and_evictions_are_counted() {
     assert_eq!(out.f64(1, "gen_ai.l9.trace.cost_usd"), None);
     // Trace 5 is remembered.
     let out = enrich(&p, vec![sp(5, 1, 0, "root")]);
-    close(
-        out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(),
-        per_m(10, 2.5) + per_m(1, 10.0),
-    );
+    close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), per_m(10, 2.5) + per_m(1, 10.0));
 }

@@ -130,75 +130,27 @@ const FACTS: &[(&str, Fact)] = {
         ("ai.usage.tokens", Tokens(Total, 4)),
         ("gen_ai.usage.cache_read.input_tokens", Tokens(CacheRead, 0)),
         ("gen_ai.usage.cache_read_input_tokens", Tokens(CacheRead, 1)),
-        (
-            "llm.token_count.prompt_details.cache_read",
-            Tokens(CacheRead, 2),
-        ),
-        (
-            "gen_ai.usage.prompt_tokens_details.cached_tokens",
-            Tokens(CacheRead, 3),
-        ),
-        (
-            "ai.usage.inputTokenDetails.cacheReadTokens",
-            Tokens(CacheRead, 4),
-        ),
+        ("llm.token_count.prompt_details.cache_read", Tokens(CacheRead, 2)),
+        ("gen_ai.usage.prompt_tokens_details.cached_tokens", Tokens(CacheRead, 3)),
+        ("ai.usage.inputTokenDetails.cacheReadTokens", Tokens(CacheRead, 4)),
         ("ai.usage.cachedInputTokens", Tokens(CacheRead, 5)),
-        (
-            "gen_ai.usage.cache_creation.input_tokens",
-            Tokens(CacheWrite, 0),
-        ),
-        (
-            "gen_ai.usage.cache_write.input_tokens",
-            Tokens(CacheWrite, 1),
-        ),
-        (
-            "gen_ai.usage.cache_creation_input_tokens",
-            Tokens(CacheWrite, 2),
-        ),
-        (
-            "llm.token_count.prompt_details.cache_write",
-            Tokens(CacheWrite, 3),
-        ),
-        (
-            "gen_ai.usage.prompt_tokens_details.cache_creation_tokens",
-            Tokens(CacheWrite, 4),
-        ),
-        (
-            "ai.usage.inputTokenDetails.cacheWriteTokens",
-            Tokens(CacheWrite, 5),
-        ),
+        ("gen_ai.usage.cache_creation.input_tokens", Tokens(CacheWrite, 0)),
+        ("gen_ai.usage.cache_write.input_tokens", Tokens(CacheWrite, 1)),
+        ("gen_ai.usage.cache_creation_input_tokens", Tokens(CacheWrite, 2)),
+        ("llm.token_count.prompt_details.cache_write", Tokens(CacheWrite, 3)),
+        ("gen_ai.usage.prompt_tokens_details.cache_creation_tokens", Tokens(CacheWrite, 4)),
+        ("ai.usage.inputTokenDetails.cacheWriteTokens", Tokens(CacheWrite, 5)),
         ("gen_ai.usage.reasoning.output_tokens", Tokens(Reasoning, 0)),
         ("gen_ai.usage.reasoning_tokens", Tokens(Reasoning, 1)),
-        (
-            "llm.token_count.completion_details.reasoning",
-            Tokens(Reasoning, 2),
-        ),
+        ("llm.token_count.completion_details.reasoning", Tokens(Reasoning, 2)),
         ("llm.usage.reasoning_tokens", Tokens(Reasoning, 3)),
         ("ai.usage.reasoningTokens", Tokens(Reasoning, 4)),
-        (
-            "ai.usage.outputTokenDetails.reasoningTokens",
-            Tokens(Reasoning, 5),
-        ),
-        (
-            "gen_ai.aggregated_usage.input_tokens",
-            AggregatedTokens(Input),
-        ),
-        (
-            "gen_ai.aggregated_usage.output_tokens",
-            AggregatedTokens(Output),
-        ),
-        (
-            "gen_ai.aggregated_usage.cache_read.input_tokens",
-            AggregatedTokens(CacheRead),
-        ),
-        (
-            "gen_ai.aggregated_usage.cache_creation.input_tokens",
-            AggregatedTokens(CacheWrite),
-        ),
-        (
-            "gen_ai.aggregated_usage.reasoning.output_tokens",
-            AggregatedTokens(Reasoning),
-        ),
+        ("ai.usage.outputTokenDetails.reasoningTokens", Tokens(Reasoning, 5)),
+        ("gen_ai.aggregated_usage.input_tokens", AggregatedTokens(Input)),
+        ("gen_ai.aggregated_usage.output_tokens", AggregatedTokens(Output)),
+        ("gen_ai.aggregated_usage.cache_read.input_tokens", AggregatedTokens(CacheRead)),
+        ("gen_ai.aggregated_usage.cache_creation.input_tokens", AggregatedTokens(CacheWrite)),
+        ("gen_ai.aggregated_usage.reasoning.output_tokens", AggregatedTokens(Reasoning)),
         ("langfuse.observation.usage_details", LangfuseUsage),
         ("gen_ai.response.id", ResponseId),
         ("ai.response.id", ResponseId),
@@ -265,12 +217,8 @@ impl KeyTable {
         for &(k, o) in OUTPUTS {
             map.entry(k.as_bytes().into()).or_default().output = Some(o);
         }
-        let ranked = |list: &[String]| {
-            list.iter()
-                .enumerate()
-                .map(|(i, k)| (k.clone(), i.min(255) as u8))
-                .collect::<Vec<_>>()
-        };
+        let ranked =
+            |list: &[String]| list.iter().enumerate().map(|(i, k)| (k.clone(), i.min(255) as u8)).collect::<Vec<_>>();
         for (k, r) in ranked(&aliases.conversation) {
             map.entry(k.as_bytes().into()).or_default().conversation = Some(r);
         }

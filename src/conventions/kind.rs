@@ -131,9 +131,7 @@ impl Kind {
             | "ai.streamText.doStream"
             | "ai.generateObject.doGenerate"
             | "ai.streamObject.doStream" => (Kind::Llm, VercelRole::ProviderCall),
-            "ai.embed.doEmbed" | "ai.embedMany.doEmbed" => {
-                (Kind::Embedding, VercelRole::ProviderCall)
-            }
+            "ai.embed.doEmbed" | "ai.embedMany.doEmbed" => (Kind::Embedding, VercelRole::ProviderCall),
             "ai.generateText" | "ai.streamText" | "ai.generateObject" | "ai.streamObject" => {
                 (Kind::Agent, VercelRole::Aggregate)
             }

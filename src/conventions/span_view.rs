@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use super::keys::{Fact, KeyTable, OutKey};
 use super::kind::{Kind, VercelRole};
 use super::usage::{parse_usage_json, RawUsage};
+use crate::contract::CostStatus;
 use crate::wire::{AnyValue, BatchIndex, SpanRef, WireError};
 
 /// An identifier found under one of its configured aliases; `rank` is the alias's position in its list.
@@ -33,8 +34,8 @@ pub struct SpanFacts<'a> {
     pub usage: RawUsage,
     pub response_id: Option<&'a str>,
     pub provided_cost: Option<f64>,
-    /// An upstream last9_genai already decided this span's cost status.
-    pub already_enriched: bool,
+    /// The cost status an upstream last9_genai already wrote (a collector tier before this one).
+    pub upstream_status: Option<CostStatus>,
     /// Output keys the span already has (bit = OutKey as u8).
     pub present: u32,
     /// Entries of roll-up keys the span already has, to be replaced rather than duplicated.
@@ -94,11 +95,7 @@ fn keep_kind(slot: &mut Option<(u8, Kind)>, rank: u8, kind: Option<Kind>) {
 }
 
 /// Reads a span's attributes once, keeping only what some decision needs.
-pub fn read_span<'a>(
-    keys: &KeyTable,
-    batch: &BatchIndex<'a>,
-    span: &SpanRef<'a>,
-) -> Result<SpanFacts<'a>, WireError> {
+pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>) -> Result<SpanFacts<'a>, WireError> {
     let mut f = SpanFacts::default();
     let mut vercel: Option<(Kind, VercelRole)> = Kind::from_vercel(span.name);
     for kv in batch.attributes(span) {
@@ -167,7 +164,7 @@ pub fn read_span<'a>(
                 }
             }
             Fact::CostUsd => f.provided_cost = v.as_f64(),
-            Fact::CostStatus => f.already_enriched = true,
+            Fact::CostStatus => f.upstream_status = CostStatus::parse(s),
         }
     }
     if let Some((kind, role)) = vercel {

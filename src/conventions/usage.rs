@@ -69,13 +69,7 @@ impl RawUsage {
         if output < reasoning {
             output += reasoning;
         }
-        Some(TokenUsage {
-            input,
-            output,
-            cache_read,
-            cache_write,
-            reasoning,
-        })
+        Some(TokenUsage { input, output, cache_read, cache_write, reasoning })
     }
 }
 
@@ -101,26 +95,18 @@ pub fn parse_usage_json(text: &str, into: &mut RawUsage) {
         put(Output, n("completion_tokens"));
         put(Total, n("total_tokens"));
         put(CacheRead, nested("prompt_tokens_details", "cached_tokens"));
-        put(
-            Reasoning,
-            nested("completion_tokens_details", "reasoning_tokens"),
-        );
+        put(Reasoning, nested("completion_tokens_details", "reasoning_tokens"));
     } else if m.contains_key("prompt_token_count") || m.contains_key("candidates_token_count") {
         // Gemini: prompt includes cached content; candidates exclude thoughts.
         put(Input, n("prompt_token_count"));
         let thoughts = n("thoughts_token_count");
-        put(
-            Output,
-            n("candidates_token_count").map(|c| c + thoughts.unwrap_or(0)),
-        );
+        put(Output, n("candidates_token_count").map(|c| c + thoughts.unwrap_or(0)));
         put(CacheRead, n("cached_content_token_count"));
         put(Reasoning, thoughts);
     } else if m.contains_key("input_tokens") {
         put(Input, n("input_tokens"));
         put(Output, n("output_tokens"));
-        if m.contains_key("cache_read_input_tokens")
-            || m.contains_key("cache_creation_input_tokens")
-        {
+        if m.contains_key("cache_read_input_tokens") || m.contains_key("cache_creation_input_tokens") {
             // Anthropic messages: input_tokens excludes cache reads and writes.
             put(CacheRead, n("cache_read_input_tokens"));
             put(CacheWrite, n("cache_creation_input_tokens"));
@@ -128,40 +114,22 @@ pub fn parse_usage_json(text: &str, into: &mut RawUsage) {
         } else {
             // OpenAI responses API: input_tokens includes cached tokens.
             put(CacheRead, nested("input_tokens_details", "cached_tokens"));
-            put(
-                Reasoning,
-                nested("output_tokens_details", "reasoning_tokens"),
-            );
+            put(Reasoning, nested("output_tokens_details", "reasoning_tokens"));
         }
     } else if m.contains_key("input") || m.contains_key("output") {
         // Langfuse's normalised keys: "input" is the uncached remainder, details are split out beside it.
         put(Input, n("input"));
         put(Output, n("output"));
         put(Total, n("total"));
-        put(
-            CacheRead,
-            n("input_cached_tokens")
-                .or(n("input_cache_read"))
-                .or(n("cache_read_input_tokens")),
-        );
-        put(
-            CacheWrite,
-            n("input_cache_creation").or(n("cache_creation_input_tokens")),
-        );
-        put(
-            Reasoning,
-            n("output_reasoning_tokens").or(n("output_reasoning")),
-        );
+        put(CacheRead, n("input_cached_tokens").or(n("input_cache_read")).or(n("cache_read_input_tokens")));
+        put(CacheWrite, n("input_cache_creation").or(n("cache_creation_input_tokens")));
+        put(Reasoning, n("output_reasoning_tokens").or(n("output_reasoning")));
         into.input_excludes_cache = true;
     }
 }
 
 fn json_count(v: &serde_json::Value) -> Option<u64> {
-    v.as_u64().or_else(|| {
-        v.as_f64()
-            .filter(|f| *f >= 0.0 && f.fract() == 0.0)
-            .map(|f| f as u64)
-    })
+    v.as_u64().or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
 }
 
 #[cfg(test)]
@@ -180,16 +148,7 @@ mod tests {
             r#"{"prompt_tokens":1000,"completion_tokens":50,"total_tokens":1050,
             "prompt_tokens_details":{"cached_tokens":400},"completion_tokens_details":{"reasoning_tokens":20}}"#,
         );
-        assert_eq!(
-            u,
-            TokenUsage {
-                input: 1000,
-                output: 50,
-                cache_read: 400,
-                cache_write: 0,
-                reasoning: 20
-            }
-        );
+        assert_eq!(u, TokenUsage { input: 1000, output: 50, cache_read: 400, cache_write: 0, reasoning: 20 });
     }
 
     #[test]
@@ -197,16 +156,7 @@ mod tests {
         let u = usage(
             r#"{"input_tokens":100,"output_tokens":30,"cache_read_input_tokens":2000,"cache_creation_input_tokens":500}"#,
         );
-        assert_eq!(
-            u,
-            TokenUsage {
-                input: 2600,
-                output: 30,
-                cache_read: 2000,
-                cache_write: 500,
-                reasoning: 0
-            }
-        );
+        assert_eq!(u, TokenUsage { input: 2600, output: 30, cache_read: 2000, cache_write: 500, reasoning: 0 });
     }
 
     #[test]
@@ -214,31 +164,13 @@ mod tests {
         let u = usage(
             r#"{"prompt_token_count":300,"candidates_token_count":40,"thoughts_token_count":60,"cached_content_token_count":100}"#,
         );
-        assert_eq!(
-            u,
-            TokenUsage {
-                input: 300,
-                output: 100,
-                cache_read: 100,
-                cache_write: 0,
-                reasoning: 60
-            }
-        );
+        assert_eq!(u, TokenUsage { input: 300, output: 100, cache_read: 100, cache_write: 0, reasoning: 60 });
     }
 
     #[test]
     fn langfuse_normalised_keys() {
         let u = usage(r#"{"input":600,"output":10,"input_cached_tokens":400}"#);
-        assert_eq!(
-            u,
-            TokenUsage {
-                input: 1000,
-                output: 10,
-                cache_read: 400,
-                cache_write: 0,
-                reasoning: 0
-            }
-        );
+        assert_eq!(u, TokenUsage { input: 1000, output: 10, cache_read: 400, cache_write: 0, reasoning: 0 });
     }
 
     #[test]

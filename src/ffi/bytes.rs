@@ -10,9 +10,7 @@ pub struct last9_genai_bytes {
 
 impl last9_genai_bytes {
     pub(crate) fn boxed(data: Vec<u8>) -> *mut last9_genai_bytes {
-        Box::into_raw(Box::new(last9_genai_bytes {
-            data: data.into_boxed_slice(),
-        }))
+        Box::into_raw(Box::new(last9_genai_bytes { data: data.into_boxed_slice() }))
     }
 }
 

@@ -66,9 +66,7 @@ pub extern "C" fn last9_genai_processor_new(
         }
         match Processor::from_json(config) {
             Ok(inner) => {
-                unsafe {
-                    *processor_out = Box::into_raw(Box::new(last9_genai_processor { inner }))
-                };
+                unsafe { *processor_out = Box::into_raw(Box::new(last9_genai_processor { inner })) };
                 last9_genai_status::Ok
             }
             Err(e) => {
@@ -107,15 +105,8 @@ pub extern "C" fn last9_genai_enrich_traces(
     output_out: *mut *mut last9_genai_bytes,
 ) -> last9_genai_status {
     guard_status(|| {
-        let (Some(p), Some(data)) = (unsafe { processor.as_ref() }, unsafe {
-            input(input_data, input_len)
-        }) else {
-            write_error(
-                "processor or input_data is NULL",
-                error_buf,
-                error_cap,
-                error_len_out,
-            );
+        let (Some(p), Some(data)) = (unsafe { processor.as_ref() }, unsafe { input(input_data, input_len) }) else {
+            write_error("processor or input_data is NULL", error_buf, error_cap, error_len_out);
             return last9_genai_status::NullPointer;
         };
         if output_out.is_null() {

@@ -27,9 +27,7 @@ fn status_text(code: u32) -> &'static [u8] {
         c if c == S::Ok as u32 => b"ok\0",
         c if c == S::NullPointer as u32 => b"a required pointer argument was NULL\0",
         c if c == S::InvalidConfig as u32 => b"invalid configuration\0",
-        c if c == S::MalformedInput as u32 => {
-            b"input is not a well-formed OTLP ExportTraceServiceRequest\0"
-        }
+        c if c == S::MalformedInput as u32 => b"input is not a well-formed OTLP ExportTraceServiceRequest\0",
         c if c == S::Panic as u32 => b"internal error: a panic was caught at the C boundary\0",
         _ => b"unknown status code\0",
     }

@@ -31,10 +31,7 @@ pub struct Cost {
 ///   rate if it has one, else to the long-context input rate;
 /// - reasoning tokens (part of output) use the reasoning rate if the model has one, else the output rate in force.
 pub fn cost(price: &ModelPrice, usage: &TokenUsage) -> Cost {
-    let long = price
-        .long_context
-        .as_ref()
-        .filter(|lc| usage.input > lc.threshold_tokens);
+    let long = price.long_context.as_ref().filter(|lc| usage.input > lc.threshold_tokens);
     let (input, output, cache_read, cache_write) = match long {
         Some(lc) => (
             lc.input,
@@ -51,20 +48,12 @@ pub fn cost(price: &ModelPrice, usage: &TokenUsage) -> Cost {
     };
     let reasoning = price.reasoning.unwrap_or(output);
 
-    let uncached = usage
-        .input
-        .saturating_sub(usage.cache_read)
-        .saturating_sub(usage.cache_write);
-    let input_usd = uncached as f64 * input
-        + usage.cache_read as f64 * cache_read
-        + usage.cache_write as f64 * cache_write;
+    let uncached = usage.input.saturating_sub(usage.cache_read).saturating_sub(usage.cache_write);
+    let input_usd =
+        uncached as f64 * input + usage.cache_read as f64 * cache_read + usage.cache_write as f64 * cache_write;
     let visible_output = usage.output.saturating_sub(usage.reasoning);
     let output_usd = visible_output as f64 * output + usage.reasoning as f64 * reasoning;
-    Cost {
-        input_usd,
-        output_usd,
-        total_usd: input_usd + output_usd,
-    }
+    Cost { input_usd, output_usd, total_usd: input_usd + output_usd }
 }
 
 #[cfg(test)]
@@ -76,20 +65,8 @@ mod tests {
         assert!((got - want).abs() <= tol, "got {got:e}, want {want:e}");
     }
 
-    fn usage(
-        input: u64,
-        output: u64,
-        cache_read: u64,
-        cache_write: u64,
-        reasoning: u64,
-    ) -> TokenUsage {
-        TokenUsage {
-            input,
-            output,
-            cache_read,
-            cache_write,
-            reasoning,
-        }
+    fn usage(input: u64, output: u64, cache_read: u64, cache_write: u64, reasoning: u64) -> TokenUsage {
+        TokenUsage { input, output, cache_read, cache_write, reasoning }
     }
 
     #[test]
@@ -122,10 +99,7 @@ mod tests {
     fn cache_write_falls_back_to_input_rate() {
         let p = ModelPrice::per_million(2.0, 8.0).with_cache_per_million(Some(0.5), None);
         let c = cost(&p, &usage(1000, 0, 100, 300, 0));
-        close(
-            c.input_usd,
-            600.0 * 2.0e-6 + 100.0 * 0.5e-6 + 300.0 * 2.0e-6,
-        );
+        close(c.input_usd, 600.0 * 2.0e-6 + 100.0 * 0.5e-6 + 300.0 * 2.0e-6);
         assert_eq!(c.output_usd, 0.0);
     }
 
@@ -162,10 +136,7 @@ mod tests {
             .with_cache_per_million(Some(0.1), None)
             .with_long_context_per_million(1000, 4.0, 8.0, None, None);
         let c = cost(&p, &usage(2000, 0, 500, 500, 0));
-        close(
-            c.input_usd,
-            1000.0 * 4.0e-6 + 500.0 * 0.1e-6 + 500.0 * 4.0e-6,
-        );
+        close(c.input_usd, 1000.0 * 4.0e-6 + 500.0 * 0.1e-6 + 500.0 * 4.0e-6);
     }
 
     #[test]

@@ -8,15 +8,7 @@ use super::provider::Family::{self, *};
 /// Long-context switch: (threshold in input tokens, input, output, cache read, cache write).
 type Long = (u64, f64, f64, Option<f64>, Option<f64>);
 /// (model, vendor, input, output, cache read, cache write, long context). A `None` cache rate means the input rate.
-type Row = (
-    &'static str,
-    Family,
-    f64,
-    f64,
-    Option<f64>,
-    Option<f64>,
-    Option<Long>,
-);
+type Row = (&'static str, Family, f64, f64, Option<f64>, Option<f64>, Option<Long>);
 
 const CLAUDE_SONNET_1M: Option<Long> = Some((200_000, 6.00, 22.50, Some(0.60), Some(7.50)));
 
@@ -115,17 +107,13 @@ pub(crate) static DEFAULT_PRICES: &[Row] = &[
 
 /// The rows as (model, vendor, per-token price).
 pub(crate) fn default_prices() -> impl Iterator<Item = (&'static str, Family, ModelPrice)> {
-    DEFAULT_PRICES.iter().map(
-        |&(model, family, input, output, cache_read, cache_write, long)| {
-            let mut price = ModelPrice::per_million(input, output)
-                .with_cache_per_million(cache_read, cache_write);
-            if let Some((threshold, l_in, l_out, l_read, l_write)) = long {
-                price =
-                    price.with_long_context_per_million(threshold, l_in, l_out, l_read, l_write);
-            }
-            (model, family, price)
-        },
-    )
+    DEFAULT_PRICES.iter().map(|&(model, family, input, output, cache_read, cache_write, long)| {
+        let mut price = ModelPrice::per_million(input, output).with_cache_per_million(cache_read, cache_write);
+        if let Some((threshold, l_in, l_out, l_read, l_write)) = long {
+            price = price.with_long_context_per_million(threshold, l_in, l_out, l_read, l_write);
+        }
+        (model, family, price)
+    })
 }
 
 #[cfg(test)]
@@ -138,11 +126,7 @@ mod tests {
         let mut seen = HashSet::new();
         for &(model, _, input, output, read, write, long) in DEFAULT_PRICES {
             assert!(seen.insert(model), "duplicate default {model}");
-            assert_eq!(
-                model,
-                model.trim().to_ascii_lowercase(),
-                "default keys are lowercase: {model}"
-            );
+            assert_eq!(model, model.trim().to_ascii_lowercase(), "default keys are lowercase: {model}");
             assert!(input > 0.0 && output >= 0.0, "{model}");
             // A cache read is a discount and a cache write a surcharge, never the other way round.
             assert!(read.map_or(true, |r| r < input), "{model}");
@@ -157,23 +141,14 @@ mod tests {
     #[test]
     fn brief_list_prices() {
         let get = |m: &str| default_prices().find(|(k, _, _)| *k == m).unwrap().2;
-        assert_eq!(
-            get("gpt-4o"),
-            ModelPrice::per_million(2.5, 10.0).with_cache_per_million(Some(1.25), None)
-        );
+        assert_eq!(get("gpt-4o"), ModelPrice::per_million(2.5, 10.0).with_cache_per_million(Some(1.25), None));
         let sonnet = get("claude-sonnet-4");
         assert_eq!((sonnet.input, sonnet.output), (3.0 / 1e6, 15.0 / 1e6));
-        assert_eq!(
-            (sonnet.cache_read, sonnet.cache_write),
-            (Some(0.3 / 1e6), Some(3.75 / 1e6))
-        );
+        assert_eq!((sonnet.cache_read, sonnet.cache_write), (Some(0.3 / 1e6), Some(3.75 / 1e6)));
         assert_eq!(sonnet.long_context.unwrap().threshold_tokens, 200_000);
         assert_eq!(get("text-embedding-3-small").input, 0.02 / 1e6);
         let g = get("gemini-2.5-pro").long_context.unwrap();
         assert_eq!((g.input, g.output), (2.5 / 1e6, 15.0 / 1e6));
-        assert_eq!(
-            get("gemini-1.5-pro").long_context.unwrap().threshold_tokens,
-            128_000
-        );
+        assert_eq!(get("gemini-1.5-pro").long_context.unwrap().threshold_tokens, 128_000);
     }
 }

@@ -24,10 +24,9 @@ pub(crate) struct LiteLlmPrices {
 const INPUT_ONLY_MODES: [&str; 3] = ["embedding", "moderation", "rerank"];
 
 pub(crate) fn load_file(path: &Path) -> Result<LiteLlmPrices, String> {
-    let text = std::fs::read(path)
-        .map_err(|e| format!("pricing_file {}: cannot read: {e}", path.display()))?;
-    let doc: Value = serde_json::from_slice(&text)
-        .map_err(|e| format!("pricing_file {}: not valid JSON: {e}", path.display()))?;
+    let text = std::fs::read(path).map_err(|e| format!("pricing_file {}: cannot read: {e}", path.display()))?;
+    let doc: Value =
+        serde_json::from_slice(&text).map_err(|e| format!("pricing_file {}: not valid JSON: {e}", path.display()))?;
     match doc {
         Value::Object(map) => Ok(parse_map(map)),
         other => Err(format!(
@@ -39,22 +38,12 @@ pub(crate) fn load_file(path: &Path) -> Result<LiteLlmPrices, String> {
 }
 
 fn parse_map(map: Map<String, Value>) -> LiteLlmPrices {
-    let mut prices = LiteLlmPrices {
-        entries: Vec::with_capacity(map.len()),
-        skipped: 0,
-    };
+    let mut prices = LiteLlmPrices { entries: Vec::with_capacity(map.len()), skipped: 0 };
     for (key, spec) in map {
         match parse_entry(&key, &spec) {
             Some(price) => {
-                let litellm_provider = spec
-                    .get("litellm_provider")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                prices.entries.push(LiteLlmEntry {
-                    key,
-                    litellm_provider,
-                    price,
-                });
+                let litellm_provider = spec.get("litellm_provider").and_then(Value::as_str).map(str::to_owned);
+                prices.entries.push(LiteLlmEntry { key, litellm_provider, price });
             }
             None => prices.skipped += 1,
         }
@@ -71,13 +60,7 @@ fn parse_entry(key: &str, spec: &Value) -> Option<ModelPrice> {
     let input = rate(spec, "input_cost_per_token")?;
     let output = match rate(spec, "output_cost_per_token") {
         Some(o) => o,
-        None if spec
-            .get("mode")
-            .and_then(Value::as_str)
-            .is_some_and(|m| INPUT_ONLY_MODES.contains(&m)) =>
-        {
-            0.0
-        }
+        None if spec.get("mode").and_then(Value::as_str).is_some_and(|m| INPUT_ONLY_MODES.contains(&m)) => 0.0,
         None => return None,
     };
     Some(ModelPrice {
@@ -92,9 +75,7 @@ fn parse_entry(key: &str, spec: &Value) -> Option<ModelPrice> {
 
 /// A finite, non-negative number; anything else is treated as absent.
 fn rate(spec: &Map<String, Value>, name: &str) -> Option<f64> {
-    spec.get(name)
-        .and_then(Value::as_f64)
-        .filter(|x| x.is_finite() && *x >= 0.0)
+    spec.get(name).and_then(Value::as_f64).filter(|x| x.is_finite() && *x >= 0.0)
 }
 
 const LONG_PREFIXES: [&str; 4] = [
@@ -118,12 +99,7 @@ fn long_context(spec: &Map<String, Value>, input: f64, output: f64) -> Option<Lo
         }
     }
     let t = threshold?;
-    let at = |class: usize| {
-        rate(
-            spec,
-            &format!("{}{}k_tokens", LONG_PREFIXES[class], t / 1000),
-        )
-    };
+    let at = |class: usize| rate(spec, &format!("{}{}k_tokens", LONG_PREFIXES[class], t / 1000));
     Some(LongContext {
         threshold_tokens: t,
         input: at(0).unwrap_or(input),
@@ -134,16 +110,13 @@ fn long_context(spec: &Map<String, Value>, input: f64, output: f64) -> Option<Lo
 }
 
 fn parse_long_key(name: &str) -> Option<(usize, u64)> {
-    LONG_PREFIXES
-        .iter()
-        .enumerate()
-        .find_map(|(class, prefix)| {
-            let digits = name.strip_prefix(prefix)?.strip_suffix("k_tokens")?;
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            Some((class, digits.parse::<u64>().ok()?.checked_mul(1000)?))
-        })
+    LONG_PREFIXES.iter().enumerate().find_map(|(class, prefix)| {
+        let digits = name.strip_prefix(prefix)?.strip_suffix("k_tokens")?;
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        Some((class, digits.parse::<u64>().ok()?.checked_mul(1000)?))
+    })
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -186,10 +159,7 @@ mod tests {
         let e = &p.entries[0];
         assert_eq!(e.litellm_provider.as_deref(), Some("anthropic"));
         assert_eq!((e.price.input, e.price.output), (3e-06, 1.5e-05));
-        assert_eq!(
-            (e.price.cache_read, e.price.cache_write),
-            (Some(3e-07), Some(3.75e-06))
-        );
+        assert_eq!((e.price.cache_read, e.price.cache_write), (Some(3e-07), Some(3.75e-06)));
         let lc = e.price.long_context.unwrap();
         assert_eq!(
             lc,
@@ -211,23 +181,11 @@ mod tests {
             "gpt-5.4": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1.5e-05,
                 "input_cost_per_token_above_272k_tokens": 5e-06}
         }));
-        let by = |k: &str| {
-            p.entries
-                .iter()
-                .find(|e| e.key == k)
-                .unwrap()
-                .price
-                .long_context
-                .unwrap()
-        };
+        let by = |k: &str| p.entries.iter().find(|e| e.key == k).unwrap().price.long_context.unwrap();
         assert_eq!(by("gemini-1.5-pro").threshold_tokens, 128_000);
         assert_eq!(by("gemini-1.5-pro").output, 1e-05);
         assert_eq!(by("gpt-5.4").threshold_tokens, 272_000);
-        assert_eq!(
-            by("gpt-5.4").output,
-            1.5e-05,
-            "no long output rate: the normal one"
-        );
+        assert_eq!(by("gpt-5.4").output, 1.5e-05, "no long output rate: the normal one");
     }
 
     #[test]
@@ -256,26 +214,17 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let missing = dir.join("missing.json");
         let e = load_file(&missing).err().unwrap();
-        assert!(
-            e.starts_with(&format!("pricing_file {}: cannot read", missing.display())),
-            "{e}"
-        );
+        assert!(e.starts_with(&format!("pricing_file {}: cannot read", missing.display())), "{e}");
 
         let bad = dir.join("bad.json");
         std::fs::write(&bad, "{ not json").unwrap();
         let e = load_file(&bad).err().unwrap();
-        assert!(
-            e.starts_with(&format!("pricing_file {}: not valid JSON", bad.display())),
-            "{e}"
-        );
+        assert!(e.starts_with(&format!("pricing_file {}: not valid JSON", bad.display())), "{e}");
 
         let arr = dir.join("array.json");
         std::fs::write(&arr, "[1, 2]").unwrap();
         let e = load_file(&arr).err().unwrap();
-        assert!(
-            e.contains("expected a JSON object") && e.ends_with("got an array"),
-            "{e}"
-        );
+        assert!(e.contains("expected a JSON object") && e.ends_with("got an array"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -11,22 +11,10 @@ use std::borrow::Cow;
 const MAX_FORMS: usize = 16;
 
 /// Bedrock cross-region inference profiles.
-const REGION_PREFIXES: [&str; 8] = [
-    "us-gov.", "us.", "eu.", "apac.", "global.", "jp.", "au.", "ca.",
-];
+const REGION_PREFIXES: [&str; 8] = ["us-gov.", "us.", "eu.", "apac.", "global.", "jp.", "au.", "ca."];
 /// Bedrock model ids name the vendor first.
-const VENDOR_PREFIXES: [&str; 10] = [
-    "anthropic.",
-    "amazon.",
-    "meta.",
-    "mistral.",
-    "cohere.",
-    "ai21.",
-    "deepseek.",
-    "openai.",
-    "qwen.",
-    "writer.",
-];
+const VENDOR_PREFIXES: [&str; 10] =
+    ["anthropic.", "amazon.", "meta.", "mistral.", "cohere.", "ai21.", "deepseek.", "openai.", "qwen.", "writer."];
 /// Date and snapshot suffixes, longest first (`d` = any digit, other bytes literal); `-latest` is handled apart.
 /// `-dd-dddd` is Cohere's `command-r-08-2024`; `-dddd` covers `-0613` and Mistral's `-2409`; `-0dd` is Vertex `-002`.
 const DATE_SUFFIXES: [&[u8]; 5] = [b"-dddd-dd-dd", b"-dd-dddd", b"-dddddddd", b"-dddd", b"-0dd"];
@@ -39,10 +27,7 @@ pub(crate) struct Forms<'a> {
 
 impl<'a> Forms<'a> {
     fn new() -> Self {
-        Forms {
-            items: [""; MAX_FORMS],
-            len: 0,
-        }
+        Forms { items: [""; MAX_FORMS], len: 0 }
     }
 
     fn push(&mut self, s: &'a str) {
@@ -144,10 +129,7 @@ fn routing_forms<'a>(lower: &'a str, forms: &mut Forms<'a>) -> &'a str {
 }
 
 fn strip_any_prefix<'a>(s: &'a str, prefixes: &[&str]) -> Option<&'a str> {
-    prefixes
-        .iter()
-        .find_map(|p| s.strip_prefix(p))
-        .filter(|rest| !rest.is_empty())
+    prefixes.iter().find_map(|p| s.strip_prefix(p)).filter(|rest| !rest.is_empty())
 }
 
 fn strip_one_suffix(s: &str) -> Option<&str> {
@@ -194,13 +176,7 @@ fn strip_date(s: &str) -> Option<&str> {
 }
 
 fn tail_matches(tail: &[u8], pat: &[u8]) -> bool {
-    tail.iter().zip(pat).all(|(&c, &p)| {
-        if p == b'd' {
-            c.is_ascii_digit()
-        } else {
-            c == p
-        }
-    })
+    tail.iter().zip(pat).all(|(&c, &p)| if p == b'd' { c.is_ascii_digit() } else { c == p })
 }
 
 #[cfg(test)]
@@ -208,12 +184,7 @@ mod tests {
     use super::*;
 
     fn forms(model: &str) -> Vec<String> {
-        lookup_forms(model)
-            .0
-            .as_slice()
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        lookup_forms(model).0.as_slice().iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
@@ -236,46 +207,22 @@ mod tests {
         assert_eq!(forms("gpt-4o-2024-08-06"), ["gpt-4o-2024-08-06", "gpt-4o"]);
         assert_eq!(forms("gpt-4o-mini"), ["gpt-4o-mini"]);
         assert_eq!(forms("gpt-4-0613"), ["gpt-4-0613", "gpt-4"]);
-        assert_eq!(
-            forms("mistral-small-2409"),
-            ["mistral-small-2409", "mistral-small"]
-        );
-        assert_eq!(
-            forms("command-r-08-2024"),
-            ["command-r-08-2024", "command-r"]
-        );
-        assert_eq!(
-            forms("gemini-1.5-pro-002"),
-            ["gemini-1.5-pro-002", "gemini-1.5-pro"]
-        );
-        assert_eq!(
-            forms("claude-3-5-haiku-latest"),
-            ["claude-3-5-haiku-latest", "claude-3-5-haiku"]
-        );
-        assert_eq!(
-            forms("claude-3-5-sonnet-v2@20241022"),
-            ["claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet"]
-        );
-        assert_eq!(
-            forms("models/gemini-2.0-flash"),
-            ["models/gemini-2.0-flash", "gemini-2.0-flash"]
-        );
+        assert_eq!(forms("mistral-small-2409"), ["mistral-small-2409", "mistral-small"]);
+        assert_eq!(forms("command-r-08-2024"), ["command-r-08-2024", "command-r"]);
+        assert_eq!(forms("gemini-1.5-pro-002"), ["gemini-1.5-pro-002", "gemini-1.5-pro"]);
+        assert_eq!(forms("claude-3-5-haiku-latest"), ["claude-3-5-haiku-latest", "claude-3-5-haiku"]);
+        assert_eq!(forms("claude-3-5-sonnet-v2@20241022"), ["claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet"]);
+        assert_eq!(forms("models/gemini-2.0-flash"), ["models/gemini-2.0-flash", "gemini-2.0-flash"]);
         assert_eq!(forms("embed-english-v3.0"), ["embed-english-v3.0"]);
         assert_eq!(forms("text-embedding-3-small"), ["text-embedding-3-small"]);
-        assert_eq!(
-            forms("gemini-2.5-flash-preview-05-20"),
-            ["gemini-2.5-flash-preview-05-20"]
-        );
+        assert_eq!(forms("gemini-2.5-flash-preview-05-20"), ["gemini-2.5-flash-preview-05-20"]);
     }
 
     #[test]
     fn fine_tunes_never_fall_back_to_the_base_model() {
         assert_eq!(
             forms("ft:gpt-4o-mini-2024-07-18:acme::abc123"),
-            [
-                "ft:gpt-4o-mini-2024-07-18:acme::abc123",
-                "ft:gpt-4o-mini-2024-07-18"
-            ]
+            ["ft:gpt-4o-mini-2024-07-18:acme::abc123", "ft:gpt-4o-mini-2024-07-18"]
         );
     }
 
@@ -301,35 +248,20 @@ mod tests {
                 "claude-3-haiku-20240307",
             ]
         );
-        assert_eq!(
-            registration_forms("gpt-4o-2024-08-06").as_slice(),
-            ["gpt-4o-2024-08-06"]
-        );
+        assert_eq!(registration_forms("gpt-4o-2024-08-06").as_slice(), ["gpt-4o-2024-08-06"]);
     }
 
     #[test]
     fn lowercase_on_the_stack_or_the_heap() {
         let mut buf = [0u8; 8];
-        assert!(matches!(
-            ascii_lowercase("GPT-4o", &mut buf),
-            Cow::Borrowed("gpt-4o")
-        ));
-        assert!(
-            matches!(ascii_lowercase("Gemini-2.5-Pro", &mut buf), Cow::Owned(s) if s == "gemini-2.5-pro")
-        );
-        assert_eq!(
-            ascii_lowercase("ÄBÇ", &mut buf),
-            "ÄbÇ",
-            "only ASCII letters change"
-        );
+        assert!(matches!(ascii_lowercase("GPT-4o", &mut buf), Cow::Borrowed("gpt-4o")));
+        assert!(matches!(ascii_lowercase("Gemini-2.5-Pro", &mut buf), Cow::Owned(s) if s == "gemini-2.5-pro"));
+        assert_eq!(ascii_lowercase("ÄBÇ", &mut buf), "ÄbÇ", "only ASCII letters change");
     }
 
     #[test]
     fn dotted_claude_only() {
-        assert_eq!(
-            dotted_variant("claude-3.5-sonnet").as_deref(),
-            Some("claude-3-5-sonnet")
-        );
+        assert_eq!(dotted_variant("claude-3.5-sonnet").as_deref(), Some("claude-3-5-sonnet"));
         assert_eq!(dotted_variant("gpt-4.1"), None);
     }
 }

@@ -108,12 +108,9 @@ impl ModelPrice {
             };
             *slot = Some(usd_per_million(key, name, value)?);
         }
-        let input =
-            normal[0].ok_or_else(|| format!("{key}.input: required (USD per million tokens)"))?;
-        let output =
-            normal[1].ok_or_else(|| format!("{key}.output: required (USD per million tokens)"))?;
-        let mut price =
-            ModelPrice::per_million(input, output).with_cache_per_million(normal[2], normal[3]);
+        let input = normal[0].ok_or_else(|| format!("{key}.input: required (USD per million tokens)"))?;
+        let output = normal[1].ok_or_else(|| format!("{key}.output: required (USD per million tokens)"))?;
+        let mut price = ModelPrice::per_million(input, output).with_cache_per_million(normal[2], normal[3]);
         if let Some(r) = normal[4] {
             price = price.with_reasoning_per_million(r);
         }
@@ -146,9 +143,7 @@ fn parse_long_key(name: &str) -> Option<(usize, u64)> {
 fn usd_per_million(key: &str, name: &str, value: &Value) -> Result<f64, String> {
     match value.as_f64() {
         Some(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!(
-            "{key}.{name}: expected a non-negative number of USD per million tokens, got {value}"
-        )),
+        _ => Err(format!("{key}.{name}: expected a non-negative number of USD per million tokens, got {value}")),
     }
 }
 
@@ -159,9 +154,7 @@ mod tests {
 
     #[test]
     fn minimal_entry_converts_to_per_token() {
-        let p =
-            ModelPrice::from_config_json("pricing.gpt-4o", &json!({"input": 2.5, "output": 10}))
-                .unwrap();
+        let p = ModelPrice::from_config_json("pricing.gpt-4o", &json!({"input": 2.5, "output": 10})).unwrap();
         assert_eq!(p, ModelPrice::per_million(2.5, 10.0));
         assert_eq!(p.input, 2.5e-6);
         assert_eq!(p.output, 10.0e-6);
@@ -182,48 +175,29 @@ mod tests {
         let lc = p.long_context.unwrap();
         assert_eq!(lc.threshold_tokens, 200_000);
         assert_eq!((lc.input, lc.output), (6.0 / 1e6, 22.5 / 1e6));
-        assert_eq!(
-            (lc.cache_read, lc.cache_write),
-            (Some(0.6 / 1e6), Some(7.5 / 1e6))
-        );
+        assert_eq!((lc.cache_read, lc.cache_write), (Some(0.6 / 1e6), Some(7.5 / 1e6)));
     }
 
     #[test]
     fn other_thresholds_and_partial_long_context() {
         let v = json!({"input": 1.25, "output": 5, "input_above_128k": 2.5});
-        let lc = ModelPrice::from_config_json("pricing.gemini-1.5-pro", &v)
-            .unwrap()
-            .long_context
-            .unwrap();
+        let lc = ModelPrice::from_config_json("pricing.gemini-1.5-pro", &v).unwrap().long_context.unwrap();
         assert_eq!(lc.threshold_tokens, 128_000);
         assert_eq!(lc.input, 2.5 / 1e6);
-        assert_eq!(
-            lc.output,
-            5.0 / 1e6,
-            "an unnamed long-context class keeps the normal rate"
-        );
+        assert_eq!(lc.output, 5.0 / 1e6, "an unnamed long-context class keeps the normal rate");
         assert_eq!(lc.cache_read, None);
     }
 
     #[test]
     fn errors_name_the_key() {
-        let e = ModelPrice::from_config_json(
-            "pricing.gpt-4o",
-            &json!({"input": 1, "output": 2, "foo": 1}),
-        );
+        let e = ModelPrice::from_config_json("pricing.gpt-4o", &json!({"input": 1, "output": 2, "foo": 1}));
         let e = e.unwrap_err();
-        assert!(
-            e.starts_with("pricing.gpt-4o.foo: unknown key; expected one of input, output, "),
-            "{e}"
-        );
+        assert!(e.starts_with("pricing.gpt-4o.foo: unknown key; expected one of input, output, "), "{e}");
 
-        let e =
-            ModelPrice::from_config_json("pricing.gpt-4o", &json!({"input": "abc", "output": 2}))
-                .unwrap_err();
+        let e = ModelPrice::from_config_json("pricing.gpt-4o", &json!({"input": "abc", "output": 2})).unwrap_err();
         assert_eq!(e, "pricing.gpt-4o.input: expected a non-negative number of USD per million tokens, got \"abc\"");
 
-        let e = ModelPrice::from_config_json("pricing.gpt-4o", &json!({"input": 1, "output": -2}))
-            .unwrap_err();
+        let e = ModelPrice::from_config_json("pricing.gpt-4o", &json!({"input": 1, "output": -2})).unwrap_err();
         assert_eq!(e, "pricing.gpt-4o.output: expected a non-negative number of USD per million tokens, got -2");
 
         let e = ModelPrice::from_config_json("pricing.gpt-4o", &json!({"output": 2})).unwrap_err();
@@ -236,18 +210,10 @@ mod tests {
         let e = ModelPrice::from_config_json("pricing.m", &v).unwrap_err();
         assert!(e.contains("same threshold"), "{e}");
 
-        for bad in [
-            "input_above_k",
-            "input_above_200",
-            "reasoning_above_200k",
-            "input_above_2x0k",
-        ] {
+        for bad in ["input_above_k", "input_above_200", "reasoning_above_200k", "input_above_2x0k"] {
             let v = json!({"input": 1, "output": 2, bad: 1});
             let e = ModelPrice::from_config_json("pricing.m", &v).unwrap_err();
-            assert!(
-                e.starts_with(&format!("pricing.m.{bad}: unknown key")),
-                "{e}"
-            );
+            assert!(e.starts_with(&format!("pricing.m.{bad}: unknown key")), "{e}");
         }
     }
 }

@@ -8,9 +8,7 @@
 
 use super::default_prices::default_prices;
 use super::litellm;
-use super::model_match::{
-    ascii_lowercase, dotted_variant, lookup_forms, registration_forms, variant_forms, Forms,
-};
+use super::model_match::{ascii_lowercase, dotted_variant, lookup_forms, registration_forms, variant_forms, Forms};
 use super::model_price::ModelPrice;
 use super::provider::Family;
 use std::collections::HashMap;
@@ -58,13 +56,7 @@ impl PriceTable {
         let mut add = |key: String, price: ModelPrice, source: Source, family: Option<Family>| {
             let lower = key.trim().to_ascii_lowercase();
             let family = family.or_else(|| Family::from_key_prefix(&lower));
-            let entry = Entry {
-                key: key.trim().into(),
-                lower: lower.as_str().into(),
-                price,
-                source,
-                family,
-            };
+            let entry = Entry { key: key.trim().into(), lower: lower.as_str().into(), price, source, family };
             // Later sources are added last and are more authoritative: replace.
             merged.insert(lower, entry);
         };
@@ -79,10 +71,7 @@ impl PriceTable {
             file_loaded = file.entries.len();
             file_skipped = file.skipped;
             for e in file.entries {
-                let family = e
-                    .litellm_provider
-                    .as_deref()
-                    .and_then(Family::from_litellm_provider);
+                let family = e.litellm_provider.as_deref().and_then(Family::from_litellm_provider);
                 add(e.key, e.price, Source::File, family);
             }
         }
@@ -93,20 +82,10 @@ impl PriceTable {
             }
             add(model, price, Source::Inline, None);
         }
-        Ok(Self::index(
-            merged.into_values().collect(),
-            has_inline,
-            file_loaded,
-            file_skipped,
-        ))
+        Ok(Self::index(merged.into_values().collect(), has_inline, file_loaded, file_skipped))
     }
 
-    fn index(
-        mut entries: Vec<Entry>,
-        has_inline: bool,
-        file_loaded: usize,
-        file_skipped: usize,
-    ) -> PriceTable {
+    fn index(mut entries: Vec<Entry>, has_inline: bool, file_loaded: usize, file_skipped: usize) -> PriceTable {
         entries.sort_by(|a, b| a.lower.cmp(&b.lower));
         let mut exact = HashMap::with_capacity(entries.len());
         let mut by_name: HashMap<&str, Vec<u32>> = HashMap::with_capacity(entries.len() * 2);
@@ -126,14 +105,7 @@ impl PriceTable {
                 (Box::from(name), ids.into_boxed_slice())
             })
             .collect();
-        PriceTable {
-            entries,
-            exact,
-            by_name,
-            has_inline,
-            file_loaded,
-            file_skipped,
-        }
+        PriceTable { entries, exact, by_name, has_inline, file_loaded, file_skipped }
     }
 
     /// The price for a span's model name, and the table key that matched (the "model" label of metrics).
@@ -153,8 +125,7 @@ impl PriceTable {
         let lower: &str = &lower;
         let family = provider.and_then(Family::from_span_provider);
         let found = if self.has_inline {
-            self.search(lower, family, true)
-                .or_else(|| self.search(lower, family, false))
+            self.search(lower, family, true).or_else(|| self.search(lower, family, false))
         } else {
             self.search(lower, family, false)
         };
@@ -196,42 +167,26 @@ impl PriceTable {
         self.first_hit(&variant_forms(&dashed), family, inline_only)
     }
 
-    fn first_hit(
-        &self,
-        forms: &Forms<'_>,
-        family: Option<Family>,
-        inline_only: bool,
-    ) -> Option<u32> {
-        forms
-            .as_slice()
-            .iter()
-            .find_map(|name| self.pick(name, family, inline_only))
+    fn first_hit(&self, forms: &Forms<'_>, family: Option<Family>, inline_only: bool) -> Option<u32> {
+        forms.as_slice().iter().find_map(|name| self.pick(name, family, inline_only))
     }
 
     fn pick(&self, name: &str, family: Option<Family>, inline_only: bool) -> Option<u32> {
         let ids = self.by_name.get(name)?;
-        let mut usable = ids
-            .iter()
-            .copied()
-            .filter(|&i| !inline_only || self.inline_applies(i, name, family));
+        let mut usable = ids.iter().copied().filter(|&i| !inline_only || self.inline_applies(i, name, family));
         let first = usable.next()?;
         let e = &self.entries[first as usize];
         if &*e.lower == name || family.is_none() || e.family == family {
             return Some(first);
         }
-        Some(
-            usable
-                .find(|&i| self.entries[i as usize].family == family)
-                .unwrap_or(first),
-        )
+        Some(usable.find(|&i| self.entries[i as usize].family == family).unwrap_or(first))
     }
 
     /// In the inline-first pass, a provider-scoped inline key (`azure/gpt-4o`) reached through another name prices
     /// only spans of that provider: it must not override the plain price of `gpt-4o` called on OpenAI.
     fn inline_applies(&self, i: u32, name: &str, family: Option<Family>) -> bool {
         let e = &self.entries[i as usize];
-        e.source == Source::Inline
-            && (&*e.lower == name || e.family.is_none() || e.family == family)
+        e.source == Source::Inline && (&*e.lower == name || e.family.is_none() || e.family == family)
     }
 }
 
@@ -287,10 +242,7 @@ mod tests {
         assert_eq!(key(&t, "GPT-4o", Some("az.ai.openai")), Some("gpt-4o"));
         assert_eq!(key(&t, "azure/gpt-4o", None), Some("azure/gpt-4o"));
         // No plain dated key: the provider-specific dated key is more specific than the undated plain one.
-        assert_eq!(
-            key(&t, "gpt-4o-2024-08-06", None),
-            Some("azure/gpt-4o-2024-08-06")
-        );
+        assert_eq!(key(&t, "gpt-4o-2024-08-06", None), Some("azure/gpt-4o-2024-08-06"));
     }
 
     #[test]
@@ -298,31 +250,12 @@ mod tests {
         use Family::*;
         let t = table(&[
             ("gemini/gemini-2.5-pro", Source::File, Some(Gemini), 1.25),
-            (
-                "vertex_ai/gemini-2.5-pro",
-                Source::File,
-                Some(VertexAi),
-                1.25,
-            ),
+            ("vertex_ai/gemini-2.5-pro", Source::File, Some(VertexAi), 1.25),
         ]);
-        assert_eq!(
-            key(&t, "gemini-2.5-pro", Some("gcp.vertex_ai")),
-            Some("vertex_ai/gemini-2.5-pro")
-        );
-        assert_eq!(
-            key(&t, "gemini-2.5-pro", Some("gcp.gemini")),
-            Some("gemini/gemini-2.5-pro")
-        );
-        assert_eq!(
-            key(&t, "gemini-2.5-pro", None),
-            Some("gemini/gemini-2.5-pro"),
-            "shortest key"
-        );
-        assert_eq!(
-            key(&t, "gemini-2.5-pro", Some("openai")),
-            Some("gemini/gemini-2.5-pro"),
-            "never required"
-        );
+        assert_eq!(key(&t, "gemini-2.5-pro", Some("gcp.vertex_ai")), Some("vertex_ai/gemini-2.5-pro"));
+        assert_eq!(key(&t, "gemini-2.5-pro", Some("gcp.gemini")), Some("gemini/gemini-2.5-pro"));
+        assert_eq!(key(&t, "gemini-2.5-pro", None), Some("gemini/gemini-2.5-pro"), "shortest key");
+        assert_eq!(key(&t, "gemini-2.5-pro", Some("openai")), Some("gemini/gemini-2.5-pro"), "never required");
     }
 
     #[test]
@@ -341,14 +274,8 @@ mod tests {
     fn provider_scoped_inline_prices_stay_with_their_provider() {
         let inline = vec![("azure/gpt-4o".to_owned(), ModelPrice::per_million(2.0, 8.0))];
         let t = PriceTable::build(inline, None, true).unwrap();
-        assert_eq!(
-            key(&t, "gpt-4o", Some("az.ai.openai")),
-            Some("azure/gpt-4o")
-        );
-        assert_eq!(
-            key(&t, "gpt-4o-2024-08-06", Some("azure.ai.openai")),
-            Some("azure/gpt-4o")
-        );
+        assert_eq!(key(&t, "gpt-4o", Some("az.ai.openai")), Some("azure/gpt-4o"));
+        assert_eq!(key(&t, "gpt-4o-2024-08-06", Some("azure.ai.openai")), Some("azure/gpt-4o"));
         assert_eq!(key(&t, "gpt-4o", Some("openai")), Some("gpt-4o"));
         assert_eq!(key(&t, "gpt-4o", None), Some("gpt-4o"));
         assert_eq!(key(&t, "azure/gpt-4o", None), Some("azure/gpt-4o"));
@@ -360,20 +287,13 @@ mod tests {
         let t = PriceTable::build(inline, None, true).unwrap();
         let (k, p) = t.lookup("gpt-4o", None).unwrap();
         assert_eq!((k, p), ("GPT-4o", &ModelPrice::per_million(1.0, 2.0)));
-        assert_eq!(
-            t.len(),
-            PriceTable::build(vec![], None, true).unwrap().len()
-        );
+        assert_eq!(t.len(), PriceTable::build(vec![], None, true).unwrap().len());
 
         let empty = PriceTable::build(vec![], None, false).unwrap();
         assert!(empty.is_empty());
         assert_eq!(empty.lookup("gpt-4o", None), None);
 
-        let e = PriceTable::build(
-            vec![(" ".to_owned(), ModelPrice::per_million(1.0, 1.0))],
-            None,
-            false,
-        );
+        let e = PriceTable::build(vec![(" ".to_owned(), ModelPrice::per_million(1.0, 1.0))], None, false);
         assert!(e.unwrap_err().contains("empty"));
     }
 
@@ -381,17 +301,9 @@ mod tests {
     fn odd_model_strings_are_safe() {
         let t = PriceTable::build(vec![], None, true).unwrap();
         assert_eq!(key(&t, &"x".repeat(300), None), None);
-        assert_eq!(
-            key(&t, &format!("{}/gpt-4o", "r".repeat(200)), None),
-            Some("gpt-4o"),
-            "long names allocate"
-        );
+        assert_eq!(key(&t, &format!("{}/gpt-4o", "r".repeat(200)), None), Some("gpt-4o"), "long names allocate");
         assert_eq!(key(&t, "gpt-4o-ünïcødé", None), None);
-        assert_eq!(
-            key(&t, &format!("{}é", "a".repeat(127)), None),
-            None,
-            "multi-byte char at the stack limit"
-        );
+        assert_eq!(key(&t, &format!("{}é", "a".repeat(127)), None), None, "multi-byte char at the stack limit");
         assert_eq!(key(&t, "", None), None);
         assert_eq!(key(&t, "/", None), None);
     }

@@ -41,13 +41,9 @@ impl Family {
         // Dotted names whose first segment is not the vendor (`aws.bedrock`, `az.ai.openai`) are matched whole first.
         let whole = match p {
             "aws.bedrock" | "amazon-bedrock" | "amazon.bedrock" => Some(Family::Bedrock),
-            "az.ai.openai" | "azure.ai.openai" | "azure_openai" | "azure-openai" => {
-                Some(Family::Azure)
-            }
+            "az.ai.openai" | "azure.ai.openai" | "azure_openai" | "azure-openai" => Some(Family::Azure),
             "az.ai.inference" | "azure.ai.inference" | "azure_ai" => Some(Family::AzureAi),
-            "gcp.vertex_ai" | "gcp.vertex.ai" | "vertexai" | "google.vertex" => {
-                Some(Family::VertexAi)
-            }
+            "gcp.vertex_ai" | "gcp.vertex.ai" | "vertexai" | "google.vertex" => Some(Family::VertexAi),
             "gcp.gemini" | "gcp.gen_ai" | "google.generative-ai" | "google" => Some(Family::Gemini),
             "x_ai" | "x.ai" => Some(Family::XAi),
             _ => None,
@@ -91,9 +87,7 @@ impl Family {
             "bedrock" | "bedrock_converse" | "aws_bedrock" => Family::Bedrock,
             "vertex_ai" | "vertex_ai_beta" | "vertex" => Family::VertexAi,
             "gemini" => Family::Gemini,
-            "mistral" | "mistral_ai" | "mistralai" | "codestral" | "text-completion-codestral" => {
-                Family::Mistral
-            }
+            "mistral" | "mistral_ai" | "mistralai" | "codestral" | "text-completion-codestral" => Family::Mistral,
             "cohere" | "cohere_chat" => Family::Cohere,
             "deepseek" => Family::DeepSeek,
             "xai" => Family::XAi,
@@ -137,10 +131,7 @@ mod tests {
             ("ibm.watsonx.ai", None),
             ("", None),
             ("  OpenAI  ", Some(OpenAi)),
-            (
-                "a-provider-name-far-longer-than-any-real-provider-name",
-                None,
-            ),
+            ("a-provider-name-far-longer-than-any-real-provider-name", None),
         ];
         for (p, want) in cases {
             assert_eq!(Family::from_span_provider(p), *want, "{p}");
@@ -149,23 +140,11 @@ mod tests {
 
     #[test]
     fn litellm_providers_and_key_prefixes() {
-        assert_eq!(
-            Family::from_litellm_provider("vertex_ai-language-models"),
-            Some(VertexAi)
-        );
-        assert_eq!(
-            Family::from_litellm_provider("bedrock_converse"),
-            Some(Bedrock)
-        );
-        assert_eq!(
-            Family::from_litellm_provider("text-completion-openai"),
-            Some(OpenAi)
-        );
+        assert_eq!(Family::from_litellm_provider("vertex_ai-language-models"), Some(VertexAi));
+        assert_eq!(Family::from_litellm_provider("bedrock_converse"), Some(Bedrock));
+        assert_eq!(Family::from_litellm_provider("text-completion-openai"), Some(OpenAi));
         assert_eq!(Family::from_key_prefix("azure/gpt-4o"), Some(Azure));
-        assert_eq!(
-            Family::from_key_prefix("gemini/gemini-2.5-pro"),
-            Some(Gemini)
-        );
+        assert_eq!(Family::from_key_prefix("gemini/gemini-2.5-pro"), Some(Gemini));
         assert_eq!(Family::from_key_prefix("gpt-4o"), None);
     }
 }

@@ -30,13 +30,7 @@ pub struct Removed {
 
 impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     pub fn new(capacity: usize, ttl: Duration) -> Self {
-        BoundedMap {
-            map: HashMap::new(),
-            order: VecDeque::new(),
-            next_stamp: 0,
-            capacity: capacity.max(1),
-            ttl,
-        }
+        BoundedMap { map: HashMap::new(), order: VecDeque::new(), next_stamp: 0, capacity: capacity.max(1), ttl }
     }
 
     pub fn len(&self) -> usize {
@@ -69,12 +63,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
 
     /// The entry for `key`, created with `make` if absent (evicting the least recently used one when full), and
     /// marked as used now.
-    pub fn get_or_insert_with(
-        &mut self,
-        key: &K,
-        now: Instant,
-        make: impl FnOnce() -> V,
-    ) -> (&mut V, Removed) {
+    pub fn get_or_insert_with(&mut self, key: &K, now: Instant, make: impl FnOnce() -> V) -> (&mut V, Removed) {
         let mut removed = self.expire(now);
         if !self.map.contains_key(key) {
             while self.map.len() >= self.capacity {
@@ -87,14 +76,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
                 }
             }
             let stamp = self.stamp();
-            self.map.insert(
-                key.clone(),
-                Entry {
-                    value: make(),
-                    stamp,
-                    touched: now,
-                },
-            );
+            self.map.insert(key.clone(), Entry { value: make(), stamp, touched: now });
             self.order.push_back((key.clone(), stamp));
         } else {
             let stamp = self.stamp();
@@ -122,8 +104,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
             return;
         }
         let map = &self.map;
-        self.order
-            .retain(|(k, stamp)| map.get(k).is_some_and(|e| e.stamp == *stamp));
+        self.order.retain(|(k, stamp)| map.get(k).is_some_and(|e| e.stamp == *stamp));
     }
 }
 
@@ -139,13 +120,7 @@ mod tests {
         m.get_or_insert_with(&"b", t0, || 2);
         m.get_mut(&"a", t0); // a is now more recent than b
         let (_, removed) = m.get_or_insert_with(&"c", t0, || 3);
-        assert_eq!(
-            removed,
-            Removed {
-                evicted: 1,
-                expired: 0
-            }
-        );
+        assert_eq!(removed, Removed { evicted: 1, expired: 0 });
         assert!(m.get_mut(&"b", t0).0.is_none());
         assert_eq!(*m.get_mut(&"a", t0).0.unwrap(), 1);
         assert_eq!(m.len(), 2);
@@ -158,13 +133,7 @@ mod tests {
         m.get_or_insert_with(&1, t0, || "x");
         m.get_or_insert_with(&2, t0 + Duration::from_secs(4), || "y");
         let removed = m.expire(t0 + Duration::from_secs(6));
-        assert_eq!(
-            removed,
-            Removed {
-                evicted: 0,
-                expired: 1
-            }
-        );
+        assert_eq!(removed, Removed { evicted: 0, expired: 1 });
         assert_eq!(m.len(), 1);
     }
 

@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 
 pub use conversation_state::ConversationMemo;
 pub use sharded::{ShardGuard, Sharded};
-pub use trace_state::{
-    Billing, Inherited, SpanId, SpanMemo, TraceId, TraceMemo, MAX_SPANS_PER_TRACE,
-};
+pub use trace_state::{Billing, CallPrint, Inherited, SpanId, SpanMemo, TraceId, TraceMemo, MAX_SPANS_PER_TRACE};
 pub(crate) use trace_state::{SpanMap, SpanSet};
 
 pub struct State {
@@ -21,12 +19,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(
-        max_traces: usize,
-        trace_ttl: Duration,
-        max_conversations: usize,
-        conversation_ttl: Duration,
-    ) -> State {
+    pub fn new(max_traces: usize, trace_ttl: Duration, max_conversations: usize, conversation_ttl: Duration) -> State {
         State {
             traces: Sharded::new(max_traces, trace_ttl),
             conversations: Sharded::new(max_conversations, conversation_ttl),

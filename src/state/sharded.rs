@@ -23,9 +23,7 @@ impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
         let n = (max_entries / 64).clamp(1, 32);
         let per_shard = max_entries.div_ceil(n);
         Sharded {
-            shards: (0..n)
-                .map(|_| Mutex::new(BoundedMap::new(per_shard, ttl)))
-                .collect(),
+            shards: (0..n).map(|_| Mutex::new(BoundedMap::new(per_shard, ttl))).collect(),
             hasher: Default::default(),
             evicted: AtomicU64::new(0),
             expired: AtomicU64::new(0),
@@ -34,10 +32,7 @@ impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
 
     pub fn shard(&self, key: &K) -> ShardGuard<'_, K, V> {
         let i = (self.hasher.hash_one(key) as usize) % self.shards.len();
-        ShardGuard {
-            map: self.shards[i].lock(),
-            owner: self,
-        }
+        ShardGuard { map: self.shards[i].lock(), owner: self }
     }
 
     pub fn len(&self) -> usize {
@@ -76,12 +71,7 @@ impl<K: Hash + Eq + Clone, V> ShardGuard<'_, K, V> {
         v
     }
 
-    pub fn get_or_insert_with(
-        &mut self,
-        key: &K,
-        now: Instant,
-        make: impl FnOnce() -> V,
-    ) -> &mut V {
+    pub fn get_or_insert_with(&mut self, key: &K, now: Instant, make: impl FnOnce() -> V) -> &mut V {
         let (v, r) = self.map.get_or_insert_with(key, now, make);
         self.owner.note(r);
         v

@@ -54,12 +54,29 @@ pub enum Billing {
     Duplicate,
 }
 
+/// What identifies one provider call when spans of it carry no common response id: the same token counts over
+/// overlapping time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPrint {
+    pub input: u64,
+    pub output: u64,
+    pub start: u64,
+    pub end: u64,
+}
+
+impl CallPrint {
+    pub fn same_call(&self, o: &CallPrint) -> bool {
+        self.input == o.input && self.output == o.output && self.start <= o.end && o.start <= self.end
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SpanMemo {
     pub parent: SpanId,
     pub kind: Option<Kind>,
     pub billing: Option<Billing>,
     pub response_id: Option<Box<str>>,
+    pub call: Option<CallPrint>,
     pub inherited: Option<Arc<Inherited>>,
 }
 

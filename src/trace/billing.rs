@@ -1,70 +1,31 @@
 //! Which span pays for a call. Usage is billed once: wrappers that repeat their descendants' usage, aggregates,
-//! and second spans of the same response id are `duplicate`, so SUM(gen_ai.usage.cost_usd) is the bill.
-
-use std::collections::HashMap;
+//! and every other span of the same call are `duplicate`, so SUM(gen_ai.usage.cost_usd) is the bill.
 
 use super::tree::{BatchSpan, Tree};
 use crate::contract::CostStatus;
 use crate::pricing::{cost, Cost, PriceTable, TokenUsage};
-use crate::state::Billing;
+use crate::state::{Billing, CallPrint};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bill<'p> {
     /// We decide and write the status (and, when priced, the three cost keys).
-    Decided {
-        status: CostStatus,
-        cost: Option<Cost>,
-        model: Option<&'p str>,
-    },
+    Decided { status: CostStatus, cost: Option<Cost>, model: Option<&'p str> },
     /// An upstream last9_genai already decided; its attributes stay, its cost still counts in roll-ups.
-    Upstream {
-        status: Option<CostStatus>,
-        cost_usd: Option<f64>,
-    },
+    Upstream { status: CostStatus, cost_usd: Option<f64> },
 }
 
 impl Bill<'_> {
     /// What roll-ups and later batches need to know.
     pub fn billing(&self) -> Billing {
-        match self {
-            Bill::Decided {
-                status: CostStatus::Duplicate,
-                ..
-            } => Billing::Duplicate,
-            Bill::Decided {
-                status: CostStatus::UnpricedModel,
-                ..
-            } => Billing::Unpriced,
-            Bill::Decided { cost, .. } => Billing::Billed(cost.map_or(0.0, |c| c.total_usd)),
-            Bill::Upstream {
-                status: Some(CostStatus::Duplicate),
-                ..
-            } => Billing::Duplicate,
-            Bill::Upstream {
-                cost_usd: Some(c), ..
-            } => Billing::Billed(*c),
-            Bill::Upstream { .. } => Billing::Unpriced,
+        let (status, usd) = match self {
+            Bill::Decided { status, cost, .. } => (*status, cost.map(|c| c.total_usd)),
+            Bill::Upstream { status, cost_usd } => (*status, *cost_usd),
+        };
+        match status {
+            CostStatus::Duplicate => Billing::Duplicate,
+            CostStatus::UnpricedModel => Billing::Unpriced,
+            CostStatus::Priced | CostStatus::Provided => Billing::Billed(usd.unwrap_or(0.0)),
         }
-    }
-
-    pub fn status(&self) -> Option<CostStatus> {
-        match self {
-            Bill::Decided { status, .. } => Some(*status),
-            Bill::Upstream { status, .. } => *status,
-        }
-    }
-}
-
-fn upstream_status(s: &BatchSpan<'_, '_>) -> Bill<'static> {
-    // The status text itself is not kept in the facts; infer it from what the upstream wrote.
-    let status = if s.facts.provided_cost.is_some() {
-        Some(CostStatus::Priced)
-    } else {
-        None
-    };
-    Bill::Upstream {
-        status,
-        cost_usd: s.facts.provided_cost,
     }
 }
 
@@ -74,92 +35,149 @@ pub fn usage_of(s: &BatchSpan<'_, '_>) -> Option<TokenUsage> {
     s.facts.usage.normalise().filter(|u| u.input + u.output > 0)
 }
 
+pub fn call_print(s: &BatchSpan<'_, '_>, u: &TokenUsage) -> CallPrint {
+    CallPrint { input: u.input, output: u.output, start: s.start, end: s.end }
+}
+
+/// Spans beyond this many usage-carrying candidates in one trace batch are matched by response id only (the
+/// pairwise time-overlap match is quadratic).
+const MAX_PAIRWISE: usize = 256;
+
 /// Decides billing for every usage-carrying span of the batch; `None` for the rest.
 pub fn decide<'p>(
     tree: &Tree<'_, '_, '_>,
     usage: &[Option<TokenUsage>],
     prices: &'p PriceTable,
 ) -> Vec<Option<Bill<'p>>> {
-    let below = tree.with_usage_below(|i| {
-        let f = tree.batch[i].facts;
-        usage[i].is_some() || (f.already_enriched && f.provided_cost.is_some())
-    });
+    let below = tree.with_usage_below(|i| usage[i].is_some() || tree.batch[i].facts.upstream_status.is_some());
     let mut bills: Vec<Option<Bill<'p>>> = vec![None; tree.batch.len()];
-    let mut by_response: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut candidates = Vec::new();
 
     for (i, s) in tree.batch.iter().enumerate() {
-        let Some(u) = usage[i] else {
-            if s.facts.already_enriched && s.facts.provided_cost.is_some() {
-                bills[i] = Some(upstream_status(s));
-            }
-            continue;
-        };
-        if s.facts.already_enriched {
-            bills[i] = Some(upstream_status(s));
+        if let Some(status) = s.facts.upstream_status {
+            bills[i] = Some(Bill::Upstream { status, cost_usd: s.facts.provided_cost });
             continue;
         }
-        let duplicate = s.facts.aggregate
+        if usage[i].is_none() {
+            continue;
+        }
+        let wrapper = s.facts.aggregate
             || below.contains(&s.id)
             // Parent exported before its child (unusual): the ancestor was billed already; billing this one too
             // would count the call twice.
             || tree.ancestors(s.id).any(|a| {
                 tree.memo.spans.get(&a).is_some_and(|m| matches!(m.billing, Some(Billing::Billed(_) | Billing::Unpriced)))
             });
-        if duplicate {
-            bills[i] = Some(duplicate_bill());
-            continue;
+        if wrapper {
+            bills[i] = Some(duplicate());
+        } else {
+            candidates.push(i);
         }
-        if let Some(rid) = s.facts.response_id {
-            by_response.entry(rid).or_default().push(i);
-            continue;
-        }
-        bills[i] = Some(price(s, u, prices));
     }
 
-    for (rid, spans) in by_response {
-        let seen_before = tree.memo.spans.iter().any(|(id, m)| {
-            m.billing.is_some()
-                && m.response_id.as_deref() == Some(rid)
-                && !tree.by_id.contains_key(id)
-        });
-        // Among spans of one call, bill the one with the most detail (cache and reasoning counts); ties go to
-        // the first in the batch.
-        let winner = if seen_before {
-            None
-        } else {
-            spans
+    for cluster in clusters(tree, usage, &candidates) {
+        let billed_before = cluster.iter().any(|&i| seen_in_memory(tree, i, usage[i].as_ref().expect("usage")));
+        // Among spans of one call, bill the one with the most detail (cache and reasoning counts), then one that
+        // names its response id; ties go to the first in the batch.
+        let winner = (!billed_before).then(|| {
+            cluster
                 .iter()
                 .copied()
-                .max_by_key(|&i| (tree.batch[i].facts.usage.detail(), std::cmp::Reverse(i)))
-        };
-        for i in spans {
+                .max_by_key(|&i| {
+                    let f = tree.batch[i].facts;
+                    (f.usage.detail(), f.response_id.is_some(), std::cmp::Reverse(i))
+                })
+                .expect("non-empty cluster")
+        });
+        for &i in &cluster {
             bills[i] = Some(if Some(i) == winner {
                 price(&tree.batch[i], usage[i].expect("usage"), prices)
             } else {
-                duplicate_bill()
+                duplicate()
             });
         }
     }
     bills
 }
 
-fn duplicate_bill() -> Bill<'static> {
-    Bill::Decided {
-        status: CostStatus::Duplicate,
-        cost: None,
-        model: None,
+/// Two spans report the same call when they name the same response id, or when at most one of them names one
+/// and they are siblings with equal token counts over overlapping time (OpenInference's stream span beside the
+/// anthropic client's own span).
+fn same_call(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], a: usize, b: usize) -> bool {
+    let (sa, sb) = (&tree.batch[a], &tree.batch[b]);
+    match (sa.facts.response_id, sb.facts.response_id) {
+        (Some(x), Some(y)) => x == y,
+        _ => {
+            sa.parent == sb.parent
+                && call_print(sa, usage[a].as_ref().expect("usage"))
+                    .same_call(&call_print(sb, usage[b].as_ref().expect("usage")))
+        }
     }
+}
+
+/// Groups candidates into calls (union of the pairwise `same_call` relation).
+fn clusters(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], candidates: &[usize]) -> Vec<Vec<usize>> {
+    let mut group: Vec<usize> = (0..candidates.len()).collect();
+    fn root(g: &mut [usize], mut x: usize) -> usize {
+        while g[x] != x {
+            g[x] = g[g[x]];
+            x = g[x];
+        }
+        x
+    }
+    let pairwise = candidates.len() <= MAX_PAIRWISE;
+    for a in 0..candidates.len() {
+        for b in a + 1..candidates.len() {
+            let (ia, ib) = (candidates[a], candidates[b]);
+            let same = if pairwise {
+                same_call(tree, usage, ia, ib)
+            } else {
+                tree.batch[ia].facts.response_id.is_some()
+                    && tree.batch[ia].facts.response_id == tree.batch[ib].facts.response_id
+            };
+            if same {
+                let (ra, rb) = (root(&mut group, a), root(&mut group, b));
+                group[ra.max(rb)] = ra.min(rb);
+            }
+        }
+    }
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    let mut slot = vec![usize::MAX; candidates.len()];
+    for k in 0..candidates.len() {
+        let r = root(&mut group, k);
+        if slot[r] == usize::MAX {
+            slot[r] = out.len();
+            out.push(Vec::new());
+        }
+        out[slot[r]].push(candidates[k]);
+    }
+    out
+}
+
+/// The same call was already decided in an earlier batch (its other span came first).
+fn seen_in_memory(tree: &Tree<'_, '_, '_>, i: usize, u: &TokenUsage) -> bool {
+    let s = &tree.batch[i];
+    let print = call_print(s, u);
+    tree.memo.spans.iter().any(|(id, m)| {
+        if m.billing.is_none() || tree.by_id.contains_key(id) {
+            return false;
+        }
+        match (s.facts.response_id, m.response_id.as_deref()) {
+            (Some(x), Some(y)) => x == y,
+            _ => m.parent == s.parent && m.call.is_some_and(|c| c.same_call(&print)),
+        }
+    })
+}
+
+fn duplicate() -> Bill<'static> {
+    Bill::Decided { status: CostStatus::Duplicate, cost: None, model: None }
 }
 
 fn price<'p>(s: &BatchSpan<'_, '_>, u: TokenUsage, prices: &'p PriceTable) -> Bill<'p> {
     if let Some(c) = s.facts.provided_cost {
         return Bill::Decided {
             status: CostStatus::Provided,
-            cost: Some(Cost {
-                input_usd: 0.0,
-                output_usd: 0.0,
-                total_usd: c,
-            }),
+            cost: Some(Cost { input_usd: 0.0, output_usd: 0.0, total_usd: c }),
             model: None,
         };
     }
@@ -169,15 +187,7 @@ fn price<'p>(s: &BatchSpan<'_, '_>, u: TokenUsage, prices: &'p PriceTable) -> Bi
         .flatten()
         .find_map(|(_, m)| prices.lookup(m, provider));
     match found {
-        Some((key, p)) => Bill::Decided {
-            status: CostStatus::Priced,
-            cost: Some(cost(p, &u)),
-            model: Some(key),
-        },
-        None => Bill::Decided {
-            status: CostStatus::UnpricedModel,
-            cost: None,
-            model: None,
-        },
+        Some((key, p)) => Bill::Decided { status: CostStatus::Priced, cost: Some(cost(p, &u)), model: Some(key) },
+        None => Bill::Decided { status: CostStatus::UnpricedModel, cost: None, model: None },
     }
 }

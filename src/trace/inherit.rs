@@ -8,9 +8,7 @@ use crate::state::{Inherited, SpanMap};
 /// Computes, for each span of the batch, what it carries or inherits (None when nothing).
 pub fn resolve(tree: &Tree<'_, '_, '_>) -> Vec<Option<Arc<Inherited>>> {
     let mut done: SpanMap<Option<Arc<Inherited>>> = SpanMap::default();
-    (0..tree.batch.len())
-        .map(|i| resolve_one(tree, i, &mut done, 0))
-        .collect()
+    (0..tree.batch.len()).map(|i| resolve_one(tree, i, &mut done, 0)).collect()
 }
 
 fn resolve_one(
@@ -28,10 +26,7 @@ fn resolve_one(
     } else if let Some(&p) = tree.by_id.get(&span.parent) {
         resolve_one(tree, p, done, depth + 1)
     } else {
-        tree.memo
-            .spans
-            .get(&span.parent)
-            .and_then(|m| m.inherited.clone())
+        tree.memo.spans.get(&span.parent).and_then(|m| m.inherited.clone())
     };
     let f = span.facts;
     let own = f.workflow_id.is_some() || f.workflow_type.is_some() || !f.propagate.is_empty();

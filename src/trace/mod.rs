@@ -34,13 +34,7 @@ pub struct TraceOutcome<'p> {
 fn best<'x>(values: impl Iterator<Item = &'x Ranked<'x>>) -> Option<Box<str>> {
     // Lowest rank wins; among equals the first span in the batch.
     values
-        .fold(None::<&Ranked<'_>>, |b, r| {
-            if b.is_some_and(|b| b.rank <= r.rank) {
-                b
-            } else {
-                Some(r)
-            }
-        })
+        .fold(None::<&Ranked<'_>>, |b, r| if b.is_some_and(|b| b.rank <= r.rank) { b } else { Some(r) })
         .map(|r| r.value.as_ref().into())
 }
 
@@ -60,14 +54,12 @@ pub fn process_trace<'p>(
         shard.get_mut(trace_id, now)?
     };
 
+    let usage: Vec<_> = batch.iter().map(billing::usage_of).collect();
     let (bills, inherited, tops) = {
         let tree = Tree::new(batch, memo);
-        let usage: Vec<_> = batch.iter().map(billing::usage_of).collect();
         let bills = billing::decide(&tree, &usage, prices);
         let inherited = inherit::resolve(&tree);
-        let tops: Vec<bool> = (0..batch.len())
-            .map(|i| is_workflow_top(&tree, &inherited, i))
-            .collect();
+        let tops: Vec<bool> = (0..batch.len()).map(|i| is_workflow_top(&tree, &inherited, i)).collect();
         (bills, inherited, tops)
     };
 
@@ -85,26 +77,17 @@ pub fn process_trace<'p>(
         }
         memo.has_usage |= billing.is_some();
         let response_id = billing.and(s.facts.response_id).map(Into::into);
+        let call = billing.and(usage[i].as_ref()).map(|u| billing::call_print(s, u));
         let kind = s.facts.kind.map(|(_, k)| k);
         memo.remember(
             s.id,
-            SpanMemo {
-                parent: s.parent,
-                kind,
-                billing,
-                response_id,
-                inherited: inherited[i].clone(),
-            },
+            SpanMemo { parent: s.parent, kind, billing, response_id, call, inherited: inherited[i].clone() },
         );
     }
 
     let rollups = {
         let tree = Tree::new(&[], memo);
-        batch
-            .iter()
-            .zip(&tops)
-            .map(|(s, &top)| top.then(|| rollup::workflow_rollup(&tree, s.id)))
-            .collect()
+        batch.iter().zip(&tops).map(|(s, &top)| top.then(|| rollup::workflow_rollup(&tree, s.id))).collect()
     };
 
     let mut conversation_cost = None;
@@ -133,11 +116,7 @@ pub fn process_trace<'p>(
 
 /// The top of a workflow: a span that itself names a workflow its parent is not already in, or a span of kind
 /// workflow.
-fn is_workflow_top(
-    tree: &Tree<'_, '_, '_>,
-    inherited: &[Option<Arc<Inherited>>],
-    i: usize,
-) -> bool {
+fn is_workflow_top(tree: &Tree<'_, '_, '_>, inherited: &[Option<Arc<Inherited>>], i: usize) -> bool {
     let s = &tree.batch[i];
     if s.facts.kind.is_some_and(|(_, k)| k == Kind::Workflow) {
         return true;
@@ -147,11 +126,7 @@ fn is_workflow_top(
     }
     let parent = match tree.by_id.get(&s.parent) {
         Some(&p) => inherited[p].clone(),
-        None => tree
-            .memo
-            .spans
-            .get(&s.parent)
-            .and_then(|m| m.inherited.clone()),
+        None => tree.memo.spans.get(&s.parent).and_then(|m| m.inherited.clone()),
     };
     let mine = inherited[i].as_deref();
     match (parent.as_deref(), mine) {

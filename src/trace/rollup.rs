@@ -23,9 +23,7 @@ pub fn workflow_rollup(tree: &Tree<'_, '_, '_>, top: SpanId) -> Rollup {
                 r.cost_usd += c;
                 r.llm_calls += u64::from(m.kind.map_or(true, Kind::is_model_call));
             }
-            Some(Billing::Unpriced) => {
-                r.llm_calls += u64::from(m.kind.map_or(true, Kind::is_model_call))
-            }
+            Some(Billing::Unpriced) => r.llm_calls += u64::from(m.kind.map_or(true, Kind::is_model_call)),
             Some(Billing::Duplicate) | None => {}
         }
         r.tool_calls += u64::from(m.kind == Some(Kind::Tool));

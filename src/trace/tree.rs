@@ -12,6 +12,8 @@ pub struct BatchSpan<'f, 'a> {
     pub index: usize,
     pub id: SpanId,
     pub parent: SpanId,
+    pub start: u64,
+    pub end: u64,
     pub facts: &'f SpanFacts<'a>,
 }
 
@@ -24,12 +26,7 @@ pub struct Tree<'t, 'f, 'a> {
 
 impl<'t, 'f, 'a> Tree<'t, 'f, 'a> {
     pub fn new(batch: &'t [BatchSpan<'f, 'a>], memo: &'t TraceMemo) -> Self {
-        let by_id = batch
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.id != 0)
-            .map(|(i, s)| (s.id, i))
-            .collect();
+        let by_id = batch.iter().enumerate().filter(|(_, s)| s.id != 0).map(|(i, s)| (s.id, i)).collect();
         Tree { batch, by_id, memo }
     }
 
@@ -58,18 +55,8 @@ impl<'t, 'f, 'a> Tree<'t, 'f, 'a> {
     /// Every span that has at least one usage-carrying descendant, known in this batch or remembered.
     pub fn with_usage_below(&self, carries_usage: impl Fn(usize) -> bool) -> SpanSet {
         let mut below = SpanSet::default();
-        let from_batch = self
-            .batch
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| carries_usage(*i))
-            .map(|(_, s)| s.id);
-        let from_memo = self
-            .memo
-            .spans
-            .iter()
-            .filter(|(_, m)| m.billing.is_some())
-            .map(|(&id, _)| id);
+        let from_batch = self.batch.iter().enumerate().filter(|(i, _)| carries_usage(*i)).map(|(_, s)| s.id);
+        let from_memo = self.memo.spans.iter().filter(|(_, m)| m.billing.is_some()).map(|(&id, _)| id);
         for id in from_batch.chain(from_memo) {
             for a in self.ancestors(id) {
                 if !below.insert(a) {

@@ -71,25 +71,15 @@ mod tests {
 
     #[test]
     fn reads_scalars_and_counts() {
-        assert_eq!(
-            read_any_value(&[0x0a, 2, b'4', b'2'], 0)
-                .unwrap()
-                .as_count(),
-            Some(42)
-        );
-        assert_eq!(
-            read_any_value(&[0x18, 0x96, 0x01], 0).unwrap(),
-            AnyValue::Int(150)
-        );
+        assert_eq!(read_any_value(&[0x0a, 2, b'4', b'2'], 0).unwrap().as_count(), Some(42));
+        assert_eq!(read_any_value(&[0x18, 0x96, 0x01], 0).unwrap(), AnyValue::Int(150));
         let mut d = vec![0x21];
         d.extend_from_slice(&12.0f64.to_le_bytes());
         assert_eq!(read_any_value(&d, 0).unwrap().as_count(), Some(12));
         assert_eq!(read_any_value(&[0x10, 1], 0).unwrap(), AnyValue::Bool(true));
         assert_eq!(read_any_value(&[], 0).unwrap(), AnyValue::Empty);
         // a negative int is not a count
-        let neg = [
-            0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
-        ];
+        let neg = [0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
         assert_eq!(read_any_value(&neg, 0).unwrap().as_count(), None);
     }
 }

@@ -15,11 +15,7 @@ pub struct Region {
 
 impl Region {
     fn of(f: &Field<'_>) -> Region {
-        Region {
-            start: f.start,
-            payload_start: f.payload_start,
-            end: f.end,
-        }
+        Region { start: f.start, payload_start: f.payload_start, end: f.end }
     }
 }
 
@@ -43,6 +39,7 @@ pub struct SpanRef<'a> {
     pub parent_span_id: &'a [u8],
     pub name: &'a str,
     pub start_time_unix_nano: u64,
+    pub end_time_unix_nano: u64,
 }
 
 /// One `Span.attributes` entry. `start..end` is the whole entry in the batch, so it can be dropped on rewrite.
@@ -74,10 +71,7 @@ pub struct BatchIndex<'a> {
 fn len_payload<'a>(f: &Field<'a>, what: &'static str) -> Result<&'a [u8], WireError> {
     match f.value {
         WireValue::Len(b) => Ok(b),
-        _ => Err(WireError {
-            offset: f.start,
-            what,
-        }),
+        _ => Err(WireError { offset: f.start, what }),
     }
 }
 
@@ -85,12 +79,7 @@ impl<'a> BatchIndex<'a> {
     /// Indexes the batch, checking the structure of every level it reads. Fields it does not read (resource,
     /// scope, events, links, status, unknown numbers) are checked only for framing and later copied byte for byte.
     pub fn parse(input: &'a [u8]) -> Result<BatchIndex<'a>, WireError> {
-        let mut idx = BatchIndex {
-            input,
-            resource_spans: Vec::new(),
-            scope_spans: Vec::new(),
-            spans: Vec::new(),
-        };
+        let mut idx = BatchIndex { input, resource_spans: Vec::new(), scope_spans: Vec::new(), spans: Vec::new() };
         let mut top = FieldReader::new(input, 0);
         while let Some(f) = top.next_field()? {
             if f.number == 1 {
@@ -116,10 +105,7 @@ impl<'a> BatchIndex<'a> {
                 _ => {}
             }
         }
-        self.resource_spans.push(ResourceSpansRef {
-            region,
-            scopes: first..self.scope_spans.len(),
-        });
+        self.resource_spans.push(ResourceSpansRef { region, scopes: first..self.scope_spans.len() });
         Ok(())
     }
 
@@ -132,19 +118,14 @@ impl<'a> BatchIndex<'a> {
                 self.spans.push(parse_span(Region::of(&f), p)?);
             }
         }
-        self.scope_spans.push(ScopeSpansRef {
-            region,
-            spans: first..self.spans.len(),
-        });
+        self.scope_spans.push(ScopeSpansRef { region, spans: first..self.spans.len() });
         Ok(())
     }
 
     /// The attributes of a span, in wire order. Errors only on malformed KeyValue framing.
     pub fn attributes(&self, span: &SpanRef<'a>) -> AttributeIter<'a> {
         let payload = &self.input[span.region.payload_start..span.region.end];
-        AttributeIter {
-            reader: FieldReader::new(payload, span.region.payload_start),
-        }
+        AttributeIter { reader: FieldReader::new(payload, span.region.payload_start) }
     }
 }
 
@@ -156,6 +137,7 @@ fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, Wire
         parent_span_id: &[],
         name: "",
         start_time_unix_nano: 0,
+        end_time_unix_nano: 0,
     };
     let mut r = FieldReader::new(payload, region.payload_start);
     while let Some(f) = r.next_field()? {
@@ -165,14 +147,17 @@ fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, Wire
             4 => span.parent_span_id = len_payload(&f, "Span.parent_span_id is not bytes")?,
             5 => {
                 let b = len_payload(&f, "Span.name is not a string")?;
-                span.name = std::str::from_utf8(b).map_err(|_| WireError {
-                    offset: f.start,
-                    what: "Span.name is not UTF-8",
-                })?;
+                span.name = std::str::from_utf8(b)
+                    .map_err(|_| WireError { offset: f.start, what: "Span.name is not UTF-8" })?;
             }
             7 => {
                 if let WireValue::Fixed64(t) = f.value {
                     span.start_time_unix_nano = t;
+                }
+            }
+            8 => {
+                if let WireValue::Fixed64(t) = f.value {
+                    span.end_time_unix_nano = t;
                 }
             }
             _ => {}
@@ -204,13 +189,7 @@ impl<'a> Iterator for AttributeIter<'a> {
 
 fn read_key_value<'a>(f: &Field<'a>) -> Result<KeyValueRef<'a>, WireError> {
     let payload = len_payload(f, "Span.attributes entry is not length-delimited")?;
-    let mut kv = KeyValueRef {
-        key: &[],
-        value_bytes: &[],
-        value_offset: 0,
-        start: f.start,
-        end: f.end,
-    };
+    let mut kv = KeyValueRef { key: &[], value_bytes: &[], value_offset: 0, start: f.start, end: f.end };
     let mut r = FieldReader::new(payload, f.payload_start);
     while let Some(inner) = r.next_field()? {
         match (inner.number, inner.value) {
@@ -220,10 +199,7 @@ fn read_key_value<'a>(f: &Field<'a>) -> Result<KeyValueRef<'a>, WireError> {
                 kv.value_offset = inner.payload_start;
             }
             (1 | 2, _) => {
-                return Err(WireError {
-                    offset: inner.start,
-                    what: "KeyValue field has the wrong wire type",
-                })
+                return Err(WireError { offset: inner.start, what: "KeyValue field has the wrong wire type" })
             }
             _ => {}
         }

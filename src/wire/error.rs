@@ -9,11 +9,7 @@ pub struct WireError {
 
 impl fmt::Display for WireError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "malformed OTLP protobuf at byte {}: {}",
-            self.offset, self.what
-        )
+        write!(f, "malformed OTLP protobuf at byte {}: {}", self.offset, self.what)
     }
 }
 

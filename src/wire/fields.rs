@@ -36,10 +36,7 @@ impl<'a> FieldReader<'a> {
     }
 
     fn err(&self, at: usize, what: &'static str) -> WireError {
-        WireError {
-            offset: self.base + at,
-            what,
-        }
+        WireError { offset: self.base + at, what }
     }
 
     /// The next field, `None` at the end, or an error for anything a protobuf parser would reject.
@@ -56,9 +53,7 @@ impl<'a> FieldReader<'a> {
             return Err(self.err(start, "invalid field number"));
         }
         let value = match key & 7 {
-            0 => WireValue::Varint(
-                decode_varint(self.buf, &mut pos).map_err(|e| self.err(pos, e.what))?,
-            ),
+            0 => WireValue::Varint(decode_varint(self.buf, &mut pos).map_err(|e| self.err(pos, e.what))?),
             1 => {
                 let bytes = self.take(pos, 8)?;
                 pos += 8;
@@ -67,8 +62,7 @@ impl<'a> FieldReader<'a> {
             2 => {
                 let at = pos;
                 let len = decode_varint(self.buf, &mut pos).map_err(|e| self.err(at, e.what))?;
-                let len = usize::try_from(len)
-                    .map_err(|_| self.err(at, "length does not fit in memory"))?;
+                let len = usize::try_from(len).map_err(|_| self.err(at, "length does not fit in memory"))?;
                 let payload = self.take(pos, len)?;
                 let payload_start = pos;
                 pos += len;
@@ -113,37 +107,20 @@ mod tests {
     #[test]
     fn reads_each_wire_type_with_ranges() {
         // field 1 varint 150, field 2 len "hi", field 3 fixed64 1, field 4 fixed32 2
-        let buf = [
-            0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i', 0x19, 1, 0, 0, 0, 0, 0, 0, 0, 0x25, 2, 0, 0,
-            0,
-        ];
+        let buf = [0x08, 0x96, 0x01, 0x12, 0x02, b'h', b'i', 0x19, 1, 0, 0, 0, 0, 0, 0, 0, 0x25, 2, 0, 0, 0];
         let mut r = FieldReader::new(&buf, 100);
         let f = r.next_field().unwrap().unwrap();
-        assert_eq!(
-            (f.number, f.value, f.start, f.end),
-            (1, WireValue::Varint(150), 100, 103)
-        );
+        assert_eq!((f.number, f.value, f.start, f.end), (1, WireValue::Varint(150), 100, 103));
         let f = r.next_field().unwrap().unwrap();
-        assert_eq!(
-            (f.number, f.value, f.payload_start, f.end),
-            (2, WireValue::Len(b"hi"), 105, 107)
-        );
-        assert_eq!(
-            r.next_field().unwrap().unwrap().value,
-            WireValue::Fixed64(1)
-        );
-        assert_eq!(
-            r.next_field().unwrap().unwrap().value,
-            WireValue::Fixed32(2)
-        );
+        assert_eq!((f.number, f.value, f.payload_start, f.end), (2, WireValue::Len(b"hi"), 105, 107));
+        assert_eq!(r.next_field().unwrap().unwrap().value, WireValue::Fixed64(1));
+        assert_eq!(r.next_field().unwrap().unwrap().value, WireValue::Fixed32(2));
         assert!(r.next_field().unwrap().is_none());
     }
 
     #[test]
     fn rejects_overrun_groups_and_field_zero() {
-        assert!(FieldReader::new(&[0x12, 0x05, b'a'], 0)
-            .next_field()
-            .is_err());
+        assert!(FieldReader::new(&[0x12, 0x05, b'a'], 0).next_field().is_err());
         assert!(FieldReader::new(&[0x0b], 0).next_field().is_err());
         assert!(FieldReader::new(&[0x00, 0x01], 0).next_field().is_err());
     }

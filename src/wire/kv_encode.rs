@@ -64,9 +64,7 @@ mod tests {
         let f = FieldReader::new(buf, 0).next_field().unwrap().unwrap();
         assert_eq!(f.number, 9);
         assert_eq!(f.end, buf.len(), "one whole entry");
-        let WireValue::Len(kv) = f.value else {
-            panic!()
-        };
+        let WireValue::Len(kv) = f.value else { panic!() };
         let mut r = FieldReader::new(kv, 0);
         let (mut k, mut v) = (String::new(), AnyValue::Empty);
         while let Some(x) = r.next_field().unwrap() {
@@ -91,10 +89,7 @@ mod tests {
         }
         let mut b = Vec::new();
         encode_kv_double("gen_ai.usage.cost_usd", 0.0075, &mut b);
-        assert_eq!(
-            decode(&b),
-            ("gen_ai.usage.cost_usd".into(), AnyValue::Double(0.0075))
-        );
+        assert_eq!(decode(&b), ("gen_ai.usage.cost_usd".into(), AnyValue::Double(0.0075)));
         let mut raw = Vec::new();
         encode_kv_raw("copy", &[0x18, 0x05], &mut raw);
         assert_eq!(decode(&raw), ("copy".into(), AnyValue::Int(5)));

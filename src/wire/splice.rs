@@ -62,16 +62,10 @@ pub fn write_batch(index: &BatchIndex<'_>, patches: &mut [SpanPatch]) -> Vec<u8>
     let scope_delta: Vec<Option<isize>> = index
         .scope_spans
         .iter()
-        .map(|ss| {
-            ss.spans
-                .clone()
-                .filter_map(|i| span_growth[i])
-                .reduce(|a, b| a + b)
-        })
+        .map(|ss| ss.spans.clone().filter_map(|i| span_growth[i]).reduce(|a, b| a + b))
         .collect();
     let extra: isize = span_growth.iter().flatten().sum();
-    let mut out =
-        Vec::with_capacity(input.len() + extra.max(0) as usize + 16 * index.resource_spans.len());
+    let mut out = Vec::with_capacity(input.len() + extra.max(0) as usize + 16 * index.resource_spans.len());
 
     let mut cursor = 0;
     for rs in &index.resource_spans {

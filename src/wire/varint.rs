@@ -21,10 +21,7 @@ fn decode_varint_slow(buf: &[u8], pos: &mut usize) -> Result<u64, WireError> {
     let mut value = 0u64;
     for i in 0..10 {
         let Some(&b) = buf.get(start + i) else {
-            return Err(WireError {
-                offset: start,
-                what: "truncated varint",
-            });
+            return Err(WireError { offset: start, what: "truncated varint" });
         };
         value |= u64::from(b & 0x7f) << (7 * i);
         if b < 0x80 {
@@ -32,10 +29,7 @@ fn decode_varint_slow(buf: &[u8], pos: &mut usize) -> Result<u64, WireError> {
             return Ok(value);
         }
     }
-    Err(WireError {
-        offset: start,
-        what: "varint longer than 10 bytes",
-    })
+    Err(WireError { offset: start, what: "varint longer than 10 bytes" })
 }
 
 #[inline]
@@ -59,17 +53,7 @@ mod tests {
 
     #[test]
     fn round_trips_and_lengths() {
-        for v in [
-            0u64,
-            1,
-            127,
-            128,
-            300,
-            16_383,
-            16_384,
-            u32::MAX as u64,
-            u64::MAX,
-        ] {
+        for v in [0u64, 1, 127, 128, 300, 16_383, 16_384, u32::MAX as u64, u64::MAX] {
             let mut out = Vec::new();
             encode_varint(v, &mut out);
             assert_eq!(out.len(), varint_len(v), "len of {v}");
@@ -82,10 +66,7 @@ mod tests {
     #[test]
     fn truncated_and_overlong_are_errors() {
         let mut pos = 0;
-        assert_eq!(
-            decode_varint(&[0x80, 0x80], &mut pos).unwrap_err().what,
-            "truncated varint"
-        );
+        assert_eq!(decode_varint(&[0x80, 0x80], &mut pos).unwrap_err().what, "truncated varint");
         let mut pos = 0;
         assert!(decode_varint(&[0xff; 11], &mut pos).is_err());
     }

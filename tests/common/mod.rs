@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{
-    any_value::Value, AnyValue, InstrumentationScope, KeyValue,
-};
+use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use prost::Message;
@@ -38,24 +36,15 @@ pub fn sp(trace: u8, id: u64, parent: u64, name: &str) -> Sp {
         span_id: span_id(id),
         parent_span_id: span_id(parent),
         name: name.into(),
-        start_time_unix_nano: 1_700_000_000_000_000_000
-            + id * 1000
-            + u64::from(trace) * 1_000_000_000,
-        end_time_unix_nano: 1_700_000_000_000_000_000
-            + id * 1000
-            + u64::from(trace) * 1_000_000_000
-            + 500,
+        start_time_unix_nano: 1_700_000_000_000_000_000 + id * 1000 + u64::from(trace) * 1_000_000_000,
+        end_time_unix_nano: 1_700_000_000_000_000_000 + id * 1000 + u64::from(trace) * 1_000_000_000 + 500,
         kind: 1,
         ..Default::default()
     })
 }
 
 fn kv(key: &str, v: Value) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue { value: Some(v) }),
-        ..Default::default()
-    }
+    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(v) }), ..Default::default() }
 }
 
 impl Sp {
@@ -93,10 +82,7 @@ pub fn request(spans: Vec<Sp>) -> ExportTraceServiceRequest {
                 ..Default::default()
             }),
             scope_spans: vec![ScopeSpans {
-                scope: Some(InstrumentationScope {
-                    name: "test".into(),
-                    ..Default::default()
-                }),
+                scope: Some(InstrumentationScope { name: "test".into(), ..Default::default() }),
                 spans: spans.into_iter().map(|s| s.0).collect(),
                 schema_url: String::new(),
             }],
@@ -128,9 +114,7 @@ pub struct Out {
 }
 
 pub fn decode(bytes: &[u8]) -> Out {
-    Out {
-        req: ExportTraceServiceRequest::decode(bytes).expect("output decodes as OTLP"),
-    }
+    Out { req: ExportTraceServiceRequest::decode(bytes).expect("output decodes as OTLP") }
 }
 
 pub fn enrich(p: &Processor, spans: Vec<Sp>) -> Out {
@@ -139,18 +123,12 @@ pub fn enrich(p: &Processor, spans: Vec<Sp>) -> Out {
 
 impl Out {
     pub fn spans(&self) -> impl Iterator<Item = &Span> {
-        self.req
-            .resource_spans
-            .iter()
-            .flat_map(|r| r.scope_spans.iter())
-            .flat_map(|s| s.spans.iter())
+        self.req.resource_spans.iter().flat_map(|r| r.scope_spans.iter()).flat_map(|s| s.spans.iter())
     }
 
     pub fn span(&self, id: u64) -> &Span {
         let want = span_id(id);
-        self.spans()
-            .find(|s| s.span_id == want)
-            .unwrap_or_else(|| panic!("span {id} not in output"))
+        self.spans().find(|s| s.span_id == want).unwrap_or_else(|| panic!("span {id} not in output"))
     }
 
     /// Attributes of span `id`; panics if a key appears twice (we must never duplicate a key).
@@ -164,11 +142,7 @@ impl Out {
                 Some(Value::BoolValue(b)) => V::B(*b),
                 _ => V::Other,
             };
-            assert!(
-                m.insert(a.key.clone(), v).is_none(),
-                "span {id}: key {} appears twice",
-                a.key
-            );
+            assert!(m.insert(a.key.clone(), v).is_none(), "span {id}: key {} appears twice", a.key);
         }
         m
     }
@@ -219,8 +193,5 @@ pub fn per_m(tokens: u64, usd_per_million: f64) -> f64 {
 #[track_caller]
 pub fn close(actual: f64, expected: f64) {
     let tol = 1e-12 * expected.abs().max(1e-9);
-    assert!(
-        (actual - expected).abs() <= tol,
-        "expected {expected}, got {actual}"
-    );
+    assert!((actual - expected).abs() <= tol, "expected {expected}, got {actual}");
 }

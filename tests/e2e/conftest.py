@@ -143,7 +143,7 @@ processors:
     pricing:
 {price_yaml()}{gbt}
 exporters:
-  otlphttp:
+  otlp_http:
     endpoint: http://127.0.0.1:{out_port}
     compression: none
     retry_on_failure:
@@ -160,7 +160,7 @@ service:
     traces:
       receivers: [otlp]
       processors: {processors}
-      exporters: [otlphttp]
+      exporters: [otlp_http]
 """
 
 
