@@ -18,11 +18,7 @@ const SPANS_PER_TRACE: usize = 10;
 const TRACES: usize = 100;
 
 fn kv(k: &str, v: Value) -> KeyValue {
-    KeyValue {
-        key: k.into(),
-        value: Some(AnyValue { value: Some(v) }),
-        ..Default::default()
-    }
+    KeyValue { key: k.into(), value: Some(AnyValue { value: Some(v) }), ..Default::default() }
 }
 
 fn s(k: &str, v: &str) -> KeyValue {
@@ -37,20 +33,14 @@ fn i(k: &str, v: i64) -> KeyValue {
 fn plain_span(t: usize, n: usize) -> Vec<KeyValue> {
     vec![
         s("http.request.method", "POST"),
-        s(
-            "url.full",
-            "https://api.example.com/v1/orders/12345?expand=items",
-        ),
+        s("url.full", "https://api.example.com/v1/orders/12345?expand=items"),
         s("server.address", "api.example.com"),
         i("server.port", 443),
         i("http.response.status_code", 200),
         s("network.protocol.version", "1.1"),
         s("user_agent.original", "python-httpx/0.27.0"),
         s("db.system", "postgresql"),
-        s(
-            "db.statement",
-            "SELECT id, status FROM orders WHERE id = $1",
-        ),
+        s("db.statement", "SELECT id, status FROM orders WHERE id = $1"),
         i("thread.id", (t * 31 + n) as i64),
     ]
 }
@@ -77,11 +67,7 @@ fn span(t: usize, n: usize, attributes: Vec<KeyValue>) -> Span {
     Span {
         trace_id,
         span_id: ((n + 1) as u64).to_be_bytes().to_vec(),
-        parent_span_id: if n == 0 {
-            vec![]
-        } else {
-            1u64.to_be_bytes().to_vec()
-        },
+        parent_span_id: if n == 0 { vec![] } else { 1u64.to_be_bytes().to_vec() },
         name: format!("span-{n}"),
         start_time_unix_nano: 1_700_000_000_000_000_000 + (t * 100 + n) as u64,
         end_time_unix_nano: 1_700_000_000_000_000_500 + (t * 100 + n) as u64,
@@ -96,15 +82,9 @@ fn batch(genai: bool) -> Vec<u8> {
     for t in 0..TRACES {
         for n in 0..SPANS_PER_TRACE {
             let attrs = match (genai, n) {
-                (true, 0) => vec![
-                    s("gen_ai.conversation.id", &format!("conv-{}", t % 20)),
-                    s("user.id", "u-1"),
-                ],
+                (true, 0) => vec![s("gen_ai.conversation.id", &format!("conv-{}", t % 20)), s("user.id", "u-1")],
                 (true, 1..=3) => llm_span(t, n),
-                (true, 4) => vec![
-                    s("gen_ai.operation.name", "execute_tool"),
-                    s("gen_ai.tool.name", "lookup"),
-                ],
+                (true, 4) => vec![s("gen_ai.operation.name", "execute_tool"), s("gen_ai.tool.name", "lookup")],
                 _ => plain_span(t, n),
             };
             spans.push(span(t, n, attrs));
@@ -112,14 +92,8 @@ fn batch(genai: bool) -> Vec<u8> {
     }
     ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
-            resource: Some(Resource {
-                attributes: vec![s("service.name", "bench")],
-                ..Default::default()
-            }),
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..Default::default()
-            }],
+            resource: Some(Resource { attributes: vec![s("service.name", "bench")], ..Default::default() }),
+            scope_spans: vec![ScopeSpans { spans, ..Default::default() }],
             ..Default::default()
         }],
     }
@@ -130,10 +104,7 @@ fn batch(genai: bool) -> Vec<u8> {
 /// a trace; repeating one would turn every call into a duplicate and skip the work we want to measure).
 fn trace_id_offsets(b: &[u8]) -> Vec<usize> {
     let idx = BatchIndex::parse(b).unwrap();
-    idx.spans
-        .iter()
-        .map(|s| s.trace_id.as_ptr() as usize - b.as_ptr() as usize)
-        .collect()
+    idx.spans.iter().map(|s| s.trace_id.as_ptr() as usize - b.as_ptr() as usize).collect()
 }
 
 fn bench(c: &mut Criterion) {
