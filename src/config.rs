@@ -132,7 +132,7 @@ fn positive_count(key: &str, v: &Value) -> Result<usize, ConfigError> {
 
 fn seconds(key: &str, v: &Value) -> Result<Duration, ConfigError> {
     match v.as_f64() {
-        Some(s) if s >= 1.0 && s <= 365.0 * 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        Some(s) if (1.0..=365.0 * 86_400.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
         _ => err(format!("{key}: expected a number of seconds from 1 to 31536000, got {}", show(v))),
     }
 }

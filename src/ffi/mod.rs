@@ -7,6 +7,9 @@
 //! - every body runs inside `catch_unwind`, so a panic becomes `Panic` instead of aborting the host;
 //! - memory Rust allocates is freed only by Rust (`last9_genai_bytes_free`, `last9_genai_processor_free`).
 #![allow(non_camel_case_types)]
+// The exports are called from C, where Rust's `unsafe fn` marker means nothing; each one checks its pointers
+// instead, as the rules above say.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 mod bytes;
 mod error_buf;

@@ -39,6 +39,10 @@ impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
         self.shards.iter().map(|s| s.lock().len()).sum()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Runs the TTL sweep on every shard (the host calls stats periodically, which keeps idle memory bounded
     /// even when no new spans arrive).
     pub fn expire_all(&self, now: Instant) {

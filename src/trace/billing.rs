@@ -143,13 +143,13 @@ fn clusters(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], candidates: &
     }
     let mut out: Vec<Vec<usize>> = Vec::new();
     let mut slot = vec![usize::MAX; candidates.len()];
-    for k in 0..candidates.len() {
+    for (k, &candidate) in candidates.iter().enumerate() {
         let r = root(&mut group, k);
         if slot[r] == usize::MAX {
             slot[r] = out.len();
             out.push(Vec::new());
         }
-        out[slot[r]].push(candidates[k]);
+        out[slot[r]].push(candidate);
     }
     out
 }
