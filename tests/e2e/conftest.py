@@ -271,7 +271,9 @@ def run_scenario(name: str, workdir: str, otlp: str | None = None, mode: str = "
         raise AssertionError(f"[{name}/{mode}] scenario process failed ({p.returncode}):\n{p.stdout[-3000:]}\n"
                              f"{p.stderr[-5000:]}")
     with open(out) as f:
-        return json.load(f)
+        doc = json.load(f)
+    doc["_path"] = out
+    return doc
 
 
 @pytest.fixture(scope="session")

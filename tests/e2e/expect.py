@@ -123,6 +123,8 @@ class Call:
         if self.provided is not None:
             return (float("nan"), float("nan"), self.provided)
         e, u = self.entry, self.entry["usage"]
+        if not self.priced:
+            return (0.0, 0.0, 0.0)  # nothing to bill: the span must say unpriced_model and carry no cost
         price = PRICES[PRICE_KEY[e["response_model"]]]
         reports_cr = any(k in s["attributes"] for s in self.spans for k in CACHE_READ_KEYS)
         reports_cw = any(k in s["attributes"] for s in self.spans for k in CACHE_WRITE_KEYS)

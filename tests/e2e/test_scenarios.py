@@ -6,6 +6,8 @@ problem found, each naming the scenario, the span, the expected and the actual v
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from expect import Expect, check
@@ -56,6 +58,8 @@ def run_and_check(runner, coll, name: str, mode: str, *, relaxed_split: bool = F
     doc = runner(name, otlp=coll.otlp_url, mode=mode)
     ids = {s["span_id"] for s in doc["spans"]}
     out = coll.receiver.wait_for(ids, timeout=15)
+    with open(doc["_path"].replace(".json", ".collector-out.json"), "w") as f:  # kept with E2E_KEEP=1
+        json.dump(out, f, indent=1)
     exp = expectations(name, doc["notes"])
     exp.check_turn_order = turn_order
     problems = check(name, f"{mode} via {coll.name}", doc, out, exp, relaxed_split=relaxed_split)
