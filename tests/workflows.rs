@@ -195,3 +195,28 @@ fn trace_memory_is_bounded_and_evictions_are_counted() {
     let out = enrich(&p, vec![sp(5, 1, 0, "root")]);
     close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), per_m(10, 2.5) + per_m(1, 10.0));
 }
+
+#[test]
+fn outermost_openinference_chain_carries_the_workflow_rollup() {
+    let p = processor("{}");
+    let chain = |s: Sp| s.s("openinference.span.kind", "CHAIN");
+    let llm = |s: Sp, n| {
+        s.s("openinference.span.kind", "LLM")
+            .s("llm.model_name", "gpt-4o-2024-08-06")
+            .i("llm.token_count.prompt", n)
+            .i("llm.token_count.completion", 10)
+    };
+    let out = enrich(
+        &p,
+        vec![
+            sp(1, 1, 0, "POST /ask"),
+            chain(sp(1, 2, 1, "RunnableSequence")),
+            chain(sp(1, 3, 2, "prompt")),
+            llm(sp(1, 4, 3, "ChatOpenAI"), 100),
+            llm(sp(1, 5, 2, "ChatOpenAI"), 200),
+        ],
+    );
+    close(out.f64(2, "workflow.total_cost_usd").unwrap(), per_m(300, 2.5) + per_m(20, 10.0));
+    assert_eq!(out.int(2, "workflow.llm_calls"), Some(2));
+    assert_eq!(out.f64(3, "workflow.total_cost_usd"), None, "an inner chain is not a workflow top");
+}

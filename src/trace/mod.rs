@@ -15,7 +15,7 @@ pub use tree::BatchSpan;
 
 use crate::conventions::{Kind, Ranked};
 use crate::pricing::PriceTable;
-use crate::state::{Billing, Inherited, SpanMemo, State, TraceId, TraceMemo};
+use crate::state::{Billing, Inherited, SpanId, SpanMemo, State, TraceId, TraceMemo};
 use tree::Tree;
 
 /// Everything the writer needs to patch the spans of one trace in this batch (vectors parallel to the batch).
@@ -118,8 +118,10 @@ pub fn process_trace<'p>(
 /// workflow.
 fn is_workflow_top(tree: &Tree<'_, '_, '_>, inherited: &[Option<Arc<Inherited>>], i: usize) -> bool {
     let s = &tree.batch[i];
-    if s.facts.kind.is_some_and(|(_, k)| k == Kind::Workflow) {
-        return true;
+    match s.facts.kind.map(|(_, k)| k) {
+        Some(Kind::Workflow) => return true,
+        Some(Kind::Chain) if is_outermost_chain(tree, s.parent) => return true,
+        _ => {}
     }
     if s.facts.workflow_id.is_none() && s.facts.workflow_type.is_none() {
         return false;
@@ -134,4 +136,21 @@ fn is_workflow_top(tree: &Tree<'_, '_, '_>, inherited: &[Option<Arc<Inherited>>]
         (None, _) => true,
         (Some(_), None) => false,
     }
+}
+
+/// OpenInference has no workflow attribute: its workflow is the outermost CHAIN span. A chain is outermost when
+/// its ancestors are known all the way to the root and none is a chain or workflow. With an ancestor not yet
+/// seen (children are exported first) we cannot tell, and write no roll-up rather than one on an inner chain.
+fn is_outermost_chain(tree: &Tree<'_, '_, '_>, mut parent: SpanId) -> bool {
+    for _ in 0..512 {
+        if parent == 0 {
+            return true;
+        }
+        match tree.kind_of(parent) {
+            None => return false,
+            Some(Some(Kind::Chain | Kind::Workflow)) => return false,
+            Some(_) => parent = tree.parent_of(parent),
+        }
+    }
+    false
 }

@@ -37,6 +37,14 @@ impl<'t, 'f, 'a> Tree<'t, 'f, 'a> {
         }
     }
 
+    /// `None` when the span is unknown; otherwise its kind, if it has one.
+    pub fn kind_of(&self, id: SpanId) -> Option<Option<crate::conventions::Kind>> {
+        match self.by_id.get(&id) {
+            Some(&i) => Some(self.batch[i].facts.kind.map(|(_, k)| k)),
+            None => self.memo.spans.get(&id).map(|m| m.kind),
+        }
+    }
+
     /// Ancestors of `id`, nearest first, ending at the first unknown span.
     pub fn ancestors(&self, id: SpanId) -> impl Iterator<Item = SpanId> + '_ {
         let mut cur = id;
