@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -40,19 +43,22 @@ type Config struct {
 	_ struct{}
 }
 
-// ModelPrice is one model's price in USD per million tokens. Input and output are required; a missing cache or
-// reasoning price falls back (in the core) to the input or output price, a missing above_200k price to the base one.
-type ModelPrice struct {
-	Input               *float64 `mapstructure:"input"`
-	Output              *float64 `mapstructure:"output"`
-	CacheRead           *float64 `mapstructure:"cache_read"`
-	CacheWrite          *float64 `mapstructure:"cache_write"`
-	Reasoning           *float64 `mapstructure:"reasoning"`
-	InputAbove200k      *float64 `mapstructure:"input_above_200k"`
-	OutputAbove200k     *float64 `mapstructure:"output_above_200k"`
-	CacheReadAbove200k  *float64 `mapstructure:"cache_read_above_200k"`
-	CacheWriteAbove200k *float64 `mapstructure:"cache_write_above_200k"`
-}
+// ModelPrice is one model's price in USD per million tokens, by token class: input and output (required),
+// cache_read, cache_write, reasoning, and the long-context rates <class>_above_<N>k (e.g. input_above_200k) that
+// replace the normal ones for a whole request above N thousand input tokens. A missing cache or reasoning price falls
+// back (in the core) to the input or output price. It is a map so that any threshold the core accepts (Gemini 1.5
+// switches above 128k) can be written without a field per threshold.
+type ModelPrice map[string]float64
+
+// priceClasses are the token classes of a price; longContextClasses those that may have an _above_<N>k rate.
+var (
+	priceClasses       = []string{"input", "output", "cache_read", "cache_write", "reasoning"}
+	longContextClasses = []string{"input", "output", "cache_read", "cache_write"}
+	longContextKey     = regexp.MustCompile(`^(input|output|cache_read|cache_write)_above_([1-9][0-9]*)k$`)
+)
+
+// maxTTL is the longest state lifetime the core accepts (one year).
+const maxTTL = 365 * 24 * time.Hour
 
 var _ component.Config = (*Config)(nil)
 
@@ -74,16 +80,26 @@ func (cfg *Config) Validate() error {
 			bad("pricing", "model name must not be empty")
 			continue
 		}
-		for _, f := range cfg.Pricing[model].fields() {
-			key := "pricing::" + model + "::" + f.key
+		price := cfg.Pricing[model]
+		for _, required := range []string{"input", "output"} {
+			if _, ok := price[required]; !ok {
+				bad("pricing::"+model+"::"+required, "required (USD per million tokens)")
+			}
+		}
+		classes := make([]string, 0, len(price))
+		for class := range price {
+			classes = append(classes, class)
+		}
+		sort.Strings(classes)
+		for _, class := range classes {
+			key, v := "pricing::"+model+"::"+class, price[class]
 			switch {
-			case f.value == nil:
-				if f.required {
-					bad(key, "required")
-				}
-			case math.IsNaN(*f.value) || math.IsInf(*f.value, 0):
+			case !slices.Contains(priceClasses, class) && !longContextKey.MatchString(class):
+				bad(key, "unknown price; want one of %s, or <class>_above_<N>k for %s",
+					strings.Join(priceClasses, ", "), strings.Join(longContextClasses, ", "))
+			case math.IsNaN(v) || math.IsInf(v, 0):
 				bad(key, "must be a finite number")
-			case *f.value < 0:
+			case v < 0:
 				bad(key, "must be >= 0")
 			}
 		}
@@ -108,7 +124,7 @@ func (cfg *Config) Validate() error {
 		{"propagate_keys", cfg.PropagateKeys},
 	} {
 		for i, k := range list.keys {
-			if k == "" {
+			if strings.TrimSpace(k) == "" {
 				bad(list.key, "entry %d is empty", i)
 			}
 		}
@@ -120,31 +136,13 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxTraces <= 0 {
 		bad("max_traces", "must be > 0, got %d", cfg.MaxTraces)
 	}
-	if cfg.ConversationTTL < time.Second {
-		bad("conversation_ttl", "must be >= 1s, got %s", cfg.ConversationTTL)
-	}
-	if cfg.TraceTTL < time.Second {
-		bad("trace_ttl", "must be >= 1s, got %s", cfg.TraceTTL)
+	for _, ttl := range []struct {
+		key   string
+		value time.Duration
+	}{{"conversation_ttl", cfg.ConversationTTL}, {"trace_ttl", cfg.TraceTTL}} {
+		if ttl.value < time.Second || ttl.value > maxTTL {
+			bad(ttl.key, "must be from 1s to %s, got %s", maxTTL, ttl.value)
+		}
 	}
 	return errors.Join(errs...)
-}
-
-type priceField struct {
-	key      string
-	value    *float64
-	required bool
-}
-
-func (p ModelPrice) fields() []priceField {
-	return []priceField{
-		{"input", p.Input, true},
-		{"output", p.Output, true},
-		{"cache_read", p.CacheRead, false},
-		{"cache_write", p.CacheWrite, false},
-		{"reasoning", p.Reasoning, false},
-		{"input_above_200k", p.InputAbove200k, false},
-		{"output_above_200k", p.OutputAbove200k, false},
-		{"cache_read_above_200k", p.CacheReadAbove200k, false},
-		{"cache_write_above_200k", p.CacheWriteAbove200k, false},
-	}
 }

@@ -16,8 +16,6 @@ import (
 	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
 )
 
-func f64(v float64) *float64 { return &v }
-
 func TestCreateDefaultConfig(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	assert.Equal(t, &Config{
@@ -42,10 +40,13 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{name: "", want: createDefaultConfig().(*Config)},
 		{name: "full", want: &Config{
-			Pricing: map[string]ModelPrice{"acme-chat-1": {
-				Input: f64(1.5), Output: f64(6), CacheRead: f64(0.15), CacheWrite: f64(1.875), Reasoning: f64(6),
-				InputAbove200k: f64(3), OutputAbove200k: f64(12), CacheReadAbove200k: f64(0.3), CacheWriteAbove200k: f64(3.75),
-			}},
+			Pricing: map[string]ModelPrice{
+				"acme-chat-1": {
+					"input": 1.5, "output": 6, "cache_read": 0.15, "cache_write": 1.875, "reasoning": 6,
+					"input_above_200k": 3, "output_above_200k": 12, "cache_read_above_200k": 0.3, "cache_write_above_200k": 3.75,
+				},
+				"acme-gemini-like": {"input": 1.25, "output": 5, "input_above_128k": 2.5},
+			},
 			PricingFile:        "testdata/litellm_prices.json",
 			UseDefaultPricing:  false,
 			ConversationIDKeys: []string{"app.chat_id", "session.id"},
@@ -59,10 +60,10 @@ func TestLoadConfig(t *testing.T) {
 			TraceTTL:           30 * time.Second,
 		}},
 		{name: "negative_price", wantErr: "pricing::gpt-4o::input: must be >= 0"},
-		{name: "missing_output", wantErr: "pricing::acme-chat-1::output: required"},
+		{name: "missing_output", wantErr: "pricing::acme-chat-1::output: required (USD per million tokens)"},
 		{name: "missing_pricing_file", wantErr: "pricing_file: stat testdata/does-not-exist.json: no such file or directory"},
 		{name: "zero_limits", wantErr: "max_conversations: must be > 0, got 0\nmax_traces: must be > 0, got -5"},
-		{name: "short_ttls", wantErr: "conversation_ttl: must be >= 1s, got 500ms\ntrace_ttl: must be >= 1s, got 0s"},
+		{name: "short_ttls", wantErr: "conversation_ttl: must be from 1s to 8760h0m0s, got 500ms\ntrace_ttl: must be from 1s to 8760h0m0s, got 0s"},
 		{name: "empty_alias", wantErr: "conversation_id_keys: entry 1 is empty"},
 	}
 	for _, tt := range tests {
@@ -83,22 +84,11 @@ func TestLoadConfig(t *testing.T) {
 
 // TestValidateEachPriceField names every price key in its error, and rejects NaN and infinities that YAML allows.
 func TestValidateEachPriceField(t *testing.T) {
-	fields := map[string]func(*ModelPrice) **float64{
-		"input":                  func(p *ModelPrice) **float64 { return &p.Input },
-		"output":                 func(p *ModelPrice) **float64 { return &p.Output },
-		"cache_read":             func(p *ModelPrice) **float64 { return &p.CacheRead },
-		"cache_write":            func(p *ModelPrice) **float64 { return &p.CacheWrite },
-		"reasoning":              func(p *ModelPrice) **float64 { return &p.Reasoning },
-		"input_above_200k":       func(p *ModelPrice) **float64 { return &p.InputAbove200k },
-		"output_above_200k":      func(p *ModelPrice) **float64 { return &p.OutputAbove200k },
-		"cache_read_above_200k":  func(p *ModelPrice) **float64 { return &p.CacheReadAbove200k },
-		"cache_write_above_200k": func(p *ModelPrice) **float64 { return &p.CacheWriteAbove200k },
-	}
-	require.Len(t, fields, len(ModelPrice{}.fields()))
-	for key, field := range fields {
+	for _, key := range []string{"input", "output", "cache_read", "cache_write", "reasoning", "input_above_200k",
+		"output_above_200k", "cache_read_above_200k", "cache_write_above_200k", "input_above_128k"} {
 		for value, msg := range map[float64]string{-0.01: "must be >= 0", nan(): "must be a finite number", inf(): "must be a finite number"} {
-			p := ModelPrice{Input: f64(1), Output: f64(2)}
-			*field(&p) = f64(value)
+			p := ModelPrice{"input": 1, "output": 2}
+			p[key] = value
 			cfg := createDefaultConfig().(*Config)
 			cfg.Pricing = map[string]ModelPrice{"m": p}
 			assert.EqualError(t, cfg.Validate(), "pricing::m::"+key+": "+msg)
@@ -112,18 +102,26 @@ func TestValidateOtherErrors(t *testing.T) {
 		wantErr string
 	}{
 		"empty model name": {func(c *Config) {
-			c.Pricing = map[string]ModelPrice{"": {Input: f64(1), Output: f64(1)}}
+			c.Pricing = map[string]ModelPrice{"": {"input": 1, "output": 1}}
 		}, "pricing: model name must not be empty"},
 		"missing input and output": {func(c *Config) {
 			c.Pricing = map[string]ModelPrice{"m": {}}
-		}, "pricing::m::input: required\npricing::m::output: required"},
+		}, "pricing::m::input: required (USD per million tokens)\npricing::m::output: required (USD per million tokens)"},
+		"unknown price key": {func(c *Config) {
+			c.Pricing = map[string]ModelPrice{"m": {"input": 1, "output": 1, "reasoning_above_200k": 1, "image": 1}}
+		}, "pricing::m::image: unknown price; want one of input, output, cache_read, cache_write, reasoning, or " +
+			"<class>_above_<N>k for input, output, cache_read, cache_write\n" +
+			"pricing::m::reasoning_above_200k: unknown price; want one of input, output, cache_read, cache_write, " +
+			"reasoning, or <class>_above_<N>k for input, output, cache_read, cache_write"},
+		"blank alias": {func(c *Config) { c.ConversationIDKeys = []string{"  "} }, "conversation_id_keys: entry 0 is empty"},
 		"pricing file is a directory": {func(c *Config) { c.PricingFile = "testdata" },
 			"pricing_file: testdata is a directory, want a LiteLLM JSON price file"},
 		"empty user key":          {func(c *Config) { c.UserIDKeys = []string{""} }, "user_id_keys: entry 0 is empty"},
 		"empty workflow id key":   {func(c *Config) { c.WorkflowIDKeys = []string{"a", ""} }, "workflow_id_keys: entry 1 is empty"},
 		"empty workflow type key": {func(c *Config) { c.WorkflowTypeKeys = []string{""} }, "workflow_type_keys: entry 0 is empty"},
 		"empty propagate key":     {func(c *Config) { c.PropagateKeys = []string{""} }, "propagate_keys: entry 0 is empty"},
-		"negative ttl":            {func(c *Config) { c.ConversationTTL = -time.Hour }, "conversation_ttl: must be >= 1s, got -1h0m0s"},
+		"negative ttl":            {func(c *Config) { c.ConversationTTL = -time.Hour }, "conversation_ttl: must be from 1s to 8760h0m0s, got -1h0m0s"},
+		"ttl over a year":         {func(c *Config) { c.TraceTTL = 366 * 24 * time.Hour }, "trace_ttl: must be from 1s to 8760h0m0s, got 8784h0m0s"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -143,7 +141,7 @@ func TestCoreJSON(t *testing.T) {
 	})
 	t.Run("every key", func(t *testing.T) {
 		cfg := createDefaultConfig().(*Config)
-		cfg.Pricing = map[string]ModelPrice{"m": {Input: f64(2.5), Output: f64(10), CacheRead: f64(1.25)}}
+		cfg.Pricing = map[string]ModelPrice{"m": {"input": 2.5, "output": 10, "cache_read": 1.25}}
 		cfg.PricingFile = "/prices.json"
 		cfg.UseDefaultPricing = false
 		cfg.ConversationIDKeys = []string{"c"}

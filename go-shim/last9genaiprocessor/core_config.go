@@ -6,30 +6,18 @@ import "encoding/json"
 // so this struct holds exactly its keys. Omitted keys mean the core's default: the alias lists are omitted when
 // empty because an empty JSON list would mean "no aliases at all", which is never what an unset YAML key means.
 type coreConfig struct {
-	Pricing                map[string]corePrice `json:"pricing,omitempty"`
-	PricingFile            string               `json:"pricing_file,omitempty"`
-	UseDefaultPricing      bool                 `json:"use_default_pricing"`
-	ConversationIDKeys     []string             `json:"conversation_id_keys,omitempty"`
-	UserIDKeys             []string             `json:"user_id_keys,omitempty"`
-	WorkflowIDKeys         []string             `json:"workflow_id_keys,omitempty"`
-	WorkflowTypeKeys       []string             `json:"workflow_type_keys,omitempty"`
-	PropagateKeys          []string             `json:"propagate_keys,omitempty"`
-	MaxConversations       int                  `json:"max_conversations"`
-	ConversationTTLSeconds float64              `json:"conversation_ttl_seconds"`
-	MaxTraces              int                  `json:"max_traces"`
-	TraceTTLSeconds        float64              `json:"trace_ttl_seconds"`
-}
-
-type corePrice struct {
-	Input               *float64 `json:"input,omitempty"`
-	Output              *float64 `json:"output,omitempty"`
-	CacheRead           *float64 `json:"cache_read,omitempty"`
-	CacheWrite          *float64 `json:"cache_write,omitempty"`
-	Reasoning           *float64 `json:"reasoning,omitempty"`
-	InputAbove200k      *float64 `json:"input_above_200k,omitempty"`
-	OutputAbove200k     *float64 `json:"output_above_200k,omitempty"`
-	CacheReadAbove200k  *float64 `json:"cache_read_above_200k,omitempty"`
-	CacheWriteAbove200k *float64 `json:"cache_write_above_200k,omitempty"`
+	Pricing                map[string]ModelPrice `json:"pricing,omitempty"`
+	PricingFile            string                `json:"pricing_file,omitempty"`
+	UseDefaultPricing      bool                  `json:"use_default_pricing"`
+	ConversationIDKeys     []string              `json:"conversation_id_keys,omitempty"`
+	UserIDKeys             []string              `json:"user_id_keys,omitempty"`
+	WorkflowIDKeys         []string              `json:"workflow_id_keys,omitempty"`
+	WorkflowTypeKeys       []string              `json:"workflow_type_keys,omitempty"`
+	PropagateKeys          []string              `json:"propagate_keys,omitempty"`
+	MaxConversations       int                   `json:"max_conversations"`
+	ConversationTTLSeconds float64               `json:"conversation_ttl_seconds"`
+	MaxTraces              int                   `json:"max_traces"`
+	TraceTTLSeconds        float64               `json:"trace_ttl_seconds"`
 }
 
 // coreJSON renders the collector configuration as the core's JSON configuration.
@@ -48,10 +36,7 @@ func (cfg *Config) coreJSON() ([]byte, error) {
 		TraceTTLSeconds:        cfg.TraceTTL.Seconds(),
 	}
 	if len(cfg.Pricing) > 0 {
-		cc.Pricing = make(map[string]corePrice, len(cfg.Pricing))
-		for model, p := range cfg.Pricing {
-			cc.Pricing[model] = corePrice(p)
-		}
+		cc.Pricing = cfg.Pricing
 	}
 	return json.Marshal(cc)
 }

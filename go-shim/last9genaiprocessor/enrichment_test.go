@@ -199,7 +199,7 @@ func TestChildrenArriveBeforeTheirRoot(t *testing.T) {
 func TestInlineAndFilePrices(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.UseDefaultPricing = false
-	cfg.Pricing = map[string]ModelPrice{"acme-chat-1": {Input: f64(1.5), Output: f64(6)}}
+	cfg.Pricing = map[string]ModelPrice{"acme-chat-1": {"input": 1.5, "output": 6}}
 	cfg.PricingFile = filepath.Join("testdata", "litellm_prices.json")
 	p, sink := newTestProcessor(t, cfg, nil)
 	require.NoError(t, p.ConsumeTraces(context.Background(), batch(
@@ -227,6 +227,14 @@ func TestCoreConfigErrorFailsCreate(t *testing.T) {
 	_, err = newCore([]byte(`{"max_traces": 0}`))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "max_traces")
+
+	// Only the core checks that one model's long-context rates share one threshold.
+	cfg = createDefaultConfig().(*Config)
+	cfg.Pricing = map[string]ModelPrice{"m": {"input": 1, "output": 2, "input_above_128k": 2, "output_above_200k": 4}}
+	require.NoError(t, cfg.Validate())
+	_, err = NewFactory().CreateTraces(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "pricing.m")
 }
 
 func TestTelemetryFromCoreStats(t *testing.T) {

@@ -33,6 +33,7 @@ const (
 var errCoreClosed = errors.New("last9_genai core is shut down")
 
 // coreError carries a non-OK status from the core and the message it wrote (which names the offending key).
+// op says which call failed when the core wrote no message.
 type coreError struct {
 	op     string
 	status uint32
@@ -42,9 +43,10 @@ type coreError struct {
 func (e *coreError) Error() string {
 	text := C.GoString(C.last9_genai_status_text(C.uint32_t(e.status)))
 	if e.msg == "" {
-		return fmt.Sprintf("last9_genai %s: %s (status %d)", e.op, text, e.status)
+		return fmt.Sprintf("last9_genai %s: %s (core status %d)", e.op, text, e.status)
 	}
-	return fmt.Sprintf("last9_genai %s: %s (status %d): %s", e.op, e.msg, e.status, text)
+	// The core's message already names the component and the offending key.
+	return fmt.Sprintf("%s (core status %d: %s)", e.msg, e.status, text)
 }
 
 // core owns one Rust processor handle. Calls on the handle run under the read lock (the core is thread-safe, so
