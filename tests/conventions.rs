@@ -267,3 +267,42 @@ fn spans_that_are_not_genai_pass_through_byte_identical() {
     ]);
     assert_eq!(p.enrich(&input).unwrap(), input);
 }
+
+#[test]
+fn pydantic_ai_and_strands_detail_keys() {
+    let p = processor("{}");
+    let out = enrich(
+        &p,
+        vec![
+            sp(1, 1, 0, "chat claude")
+                .s("gen_ai.operation.name", "chat")
+                .s("gen_ai.system", "anthropic")
+                .s("gen_ai.request.model", "claude-sonnet-4-20250514")
+                .i("gen_ai.usage.input_tokens", 5000)
+                .i("gen_ai.usage.output_tokens", 100)
+                .i("gen_ai.usage.details.cache_read_tokens", 4000)
+                .i("gen_ai.usage.details.cache_write_tokens", 500)
+                .d("operation.cost", 0.01),
+            sp(2, 1, 0, "chat")
+                .s("gen_ai.operation.name", "chat")
+                .s("gen_ai.system", "anthropic")
+                .s("gen_ai.request.model", "claude-sonnet-4-20250514")
+                .i("gen_ai.usage.input_tokens", 5000)
+                .i("gen_ai.usage.output_tokens", 100)
+                .i("gen_ai.usage.cache_read_input_tokens", 4000)
+                .i("gen_ai.usage.cache_write_input_tokens", 500),
+        ],
+    );
+    let expected = per_m(500, 3.0) + per_m(4000, 0.30) + per_m(500, 3.75) + per_m(100, 15.0);
+    let spans: Vec<_> = out.spans().collect();
+    assert_eq!(spans.len(), 2);
+    for s in spans {
+        let cost = s.attributes.iter().find(|a| a.key == "gen_ai.usage.cost_usd").expect("priced");
+        let Some(opentelemetry_proto::tonic::common::v1::any_value::Value::DoubleValue(c)) =
+            cost.value.as_ref().and_then(|v| v.value.clone())
+        else {
+            panic!("cost is a double")
+        };
+        close(c, expected);
+    }
+}
