@@ -118,3 +118,11 @@ fn configured_alias_lists_replace_the_defaults() {
     assert_eq!(out.str(1, "gen_ai.conversation.id").as_deref(), Some("t-1"));
     assert_eq!(out.str(1, "user.id").as_deref(), Some("acc"));
 }
+
+#[test]
+fn a_turn_given_on_an_early_child_is_kept_until_the_conversation_is_known() {
+    let p = processor("{}");
+    enrich(&p, vec![sp(1, 11, 10, "chat").chat("gpt-4o", 10, 1).i("gen_ai.conversation.turn_number", 4)]);
+    let out = enrich(&p, vec![sp(1, 10, 0, "root").s("gen_ai.conversation.id", "late")]);
+    assert_eq!(out.int(10, "gen_ai.conversation.turn"), Some(4));
+}

@@ -85,6 +85,8 @@ pub struct TraceMemo {
     pub conversation: Option<Box<str>>,
     pub user: Option<Box<str>>,
     pub turn: Option<u64>,
+    /// A turn the application wrote on some span, kept until the conversation is known.
+    pub given_turn: Option<u64>,
     /// Sum of billed cost over every span of the trace seen so far.
     pub cost: f64,
     /// The part of `cost` already added to the conversation's running total.

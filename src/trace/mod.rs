@@ -69,7 +69,9 @@ pub fn process_trace<'p>(
     if memo.user.is_none() {
         memo.user = best(batch.iter().filter_map(|s| s.facts.user.as_ref()));
     }
-    let given_turn = batch.iter().find_map(|s| s.facts.turn);
+    if memo.given_turn.is_none() {
+        memo.given_turn = batch.iter().find_map(|s| s.facts.turn);
+    }
     for (i, s) in batch.iter().enumerate() {
         let billing = bills[i].as_ref().map(Bill::billing);
         if let Some(Billing::Billed(c)) = billing {
@@ -95,7 +97,7 @@ pub fn process_trace<'p>(
         let mut cshard = state.conversations.shard(&conv);
         let c = cshard.get_or_insert_with(&conv, now, Default::default);
         if memo.turn.is_none() {
-            memo.turn = Some(c.take_turn(given_turn));
+            memo.turn = Some(c.take_turn(memo.given_turn));
         }
         c.total_cost += memo.cost - memo.cost_in_conversation;
         memo.cost_in_conversation = memo.cost;
