@@ -202,15 +202,16 @@ func TestInlineAndFilePrices(t *testing.T) {
 	cfg.Pricing = map[string]ModelPrice{"acme-chat-1": {"input": 1.5, "output": 6}}
 	cfg.PricingFile = filepath.Join("testdata", "litellm_prices.json")
 	p, sink := newTestProcessor(t, cfg, nil)
+	// One call per trace: calls of one trace with identical usage could be taken for one call seen twice.
 	require.NoError(t, p.ConsumeTraces(context.Background(), batch(
 		span{trace: 1, id: 1, name: "inline", attrs: chat("acme-chat-1", 1000, 100)},
-		span{trace: 1, id: 2, name: "file", attrs: chat("acme-file-model", 1000, 100)},
-		span{trace: 1, id: 3, name: "defaults off", attrs: chat("gpt-4o", 1000, 100)},
+		span{trace: 2, id: 2, name: "file", attrs: chat("acme-file-model", 2000, 200)},
+		span{trace: 3, id: 3, name: "defaults off", attrs: chat("gpt-4o", 3000, 300)},
 	)))
 	got := spansByID(sink)
 	requireUSD(t, got[spanID(1)], "gen_ai.usage.cost_usd", usd(1000, 1.5)+usd(100, 6))
 	// The file is LiteLLM's format: USD per token (4e-06 and 1.6e-05), i.e. 4 and 16 per million.
-	requireUSD(t, got[spanID(2)], "gen_ai.usage.cost_usd", usd(1000, 4)+usd(100, 16))
+	requireUSD(t, got[spanID(2)], "gen_ai.usage.cost_usd", usd(2000, 4)+usd(200, 16))
 	requireStr(t, got[spanID(3)], "gen_ai.l9.cost.status", "unpriced_model")
 }
 
