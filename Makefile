@@ -71,7 +71,8 @@ check-versions:
 collector: rust-lib $(BUILDER) check-versions
 	$(CORE_CGO) $(BUILDER) --config collector-config/builder-config.yaml
 	python3 tools/check_otel_versions.py $(OTELCOL_VERSION) $(OTELCOL_STABLE_VERSION) build/collector/go.mod
-	cp build/collector/otelcol-last9genai $(COLLECTOR)
+	@# Replace by rename: a collector still running from the old binary keeps its file ("text file busy" otherwise).
+	cp build/collector/otelcol-last9genai $(COLLECTOR).tmp && mv -f $(COLLECTOR).tmp $(COLLECTOR)
 	@if ldd $(COLLECTOR) | grep -q last9_genai; then echo "$(COLLECTOR) links a last9_genai shared library" >&2; exit 1; fi
 	@echo "built $(COLLECTOR)"
 
