@@ -226,10 +226,22 @@ ANTHROPIC_CALLS = [
 SYSTEM = [{"type": "text", "text": "A long shared system prompt. " * 20, "cache_control": {"type": "ephemeral"}}]
 
 
-def _anthropic_turns(ctx: Ctx, root_attrs: dict[str, Any] | None = None) -> None:
+# s4c: streams only (OpenInference's messages.stream span is a SIBLING of the client span, without a response id)
+ANTHROPIC_STREAM_CALLS = [
+    [({"input_tokens": 25, "output_tokens": 300, "cache_read_input_tokens": 0,
+       "cache_creation_input_tokens": 2500}, True)],
+    [({"input_tokens": 35, "output_tokens": 120, "cache_read_input_tokens": 2500,
+       "cache_creation_input_tokens": 0}, True)],
+]
+# s4b: the same calls as s4a, none streamed
+ANTHROPIC_PLAIN_CALLS = [[(u, False) for u, _ in turn] for turn in ANTHROPIC_CALLS]
+
+
+def _anthropic_turns(ctx: Ctx, root_attrs: dict[str, Any] | None = None,
+                     turns: list = ANTHROPIC_CALLS) -> None:
     client = ctx.anthropic()
     tracer = trace.get_tracer("e2e.app")
-    for turn in ANTHROPIC_CALLS:
+    for turn in turns:
         with tracer.start_as_current_span("assistant_turn", attributes=root_attrs or {}):
             for usage, stream in turn:
                 ctx.fake.script(usage)
@@ -251,16 +263,25 @@ def s4a(ctx: Ctx) -> None:
     _anthropic_turns(ctx, {"gen_ai.conversation.id": conv})
 
 
-@scenario("s4b_anthropic_openinference")
-def s4b(ctx: Ctx) -> None:
+def _s4_openinference(ctx: Ctx, tag: str, turns: list) -> None:
     tp = ctx.standard_provider()
     from openinference.instrumentation import using_session
     from openinference.instrumentation.anthropic import AnthropicInstrumentor
     AnthropicInstrumentor().instrument(tracer_provider=tp)
-    sess = ctx.id("s4b-sess")
+    sess = ctx.id(f"{tag}-sess")
     ctx.notes["conversation_id"] = sess
     with using_session(sess):
-        _anthropic_turns(ctx)
+        _anthropic_turns(ctx, turns=turns)
+
+
+@scenario("s4b_anthropic_openinference")
+def s4b(ctx: Ctx) -> None:
+    _s4_openinference(ctx, "s4b", ANTHROPIC_PLAIN_CALLS)
+
+
+@scenario("s4c_anthropic_openinference_stream")
+def s4c(ctx: Ctx) -> None:
+    _s4_openinference(ctx, "s4c", ANTHROPIC_STREAM_CALLS)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -106,7 +106,8 @@ def test_anthropic_openllmetry(doc):
         assert a["parent_span_id"] == b["parent_span_id"]
 
 
-@pytest.mark.parametrize("doc", ["s4b_anthropic_openinference"], indirect=True)
+@pytest.mark.parametrize("doc", ["s4b_anthropic_openinference", "s4c_anthropic_openinference_stream"],
+                         indirect=True)
 def test_anthropic_openinference(doc):
     oi = sorted(spans(doc, "openinference.instrumentation.anthropic"), key=lambda s: s["start_time_unix_nano"])
     sdk = {s["span_id"]: s for s in spans(doc, "com.anthropic.sdk.python")}

@@ -36,7 +36,7 @@ def expectations(name: str, notes: dict) -> Expect:
     if name == "s4a_anthropic_openllmetry":
         return Expect(conversation_id=conv, span_kinds={(TL_ANTHROPIC, "anthropic.chat"): "llm",
                                                         (ANTHROPIC_SDK, "anthropic.messages.create"): "llm"})
-    if name == "s4b_anthropic_openinference":
+    if name in ("s4b_anthropic_openinference", "s4c_anthropic_openinference_stream"):
         return Expect(conversation_id=conv, span_kinds={(OI_ANTHROPIC, "messages.create"): "llm",
                                                         (OI_ANTHROPIC, "messages.stream"): "llm",
                                                         (ANTHROPIC_SDK, "anthropic.messages.create"): "llm"})
@@ -47,10 +47,12 @@ def expectations(name: str, notes: dict) -> Expect:
 
 
 ALL = ["s1_openai_v2", "s2_openinference_openai", "s3_traceloop_rag", "s4a_anthropic_openllmetry",
-       "s4b_anthropic_openinference", "s5_last9_genai"]
+       "s4b_anthropic_openinference", "s4c_anthropic_openinference_stream", "s5_last9_genai"]
 # Scenario 6: children first, one span per request. s1 has the conversation id only on the root (arrives last),
-# s2 only on the leaves, s4b and s5 have wrapper spans repeating their child's usage.
-SPLIT = ["s1_openai_v2", "s2_openinference_openai", "s4b_anthropic_openinference", "s5_last9_genai"]
+# s2 only on the leaves, s3's workflow span (the roll-up target) arrives after all its calls, s4a's two sibling
+# spans of one call share a response id across requests, s4b and s5 have wrappers repeating their child's usage,
+# s4c has two sibling spans of one call of which only one has a response id.
+SPLIT = ALL
 
 
 def run_and_check(runner, coll, name: str, mode: str, *, relaxed_split: bool = False,
