@@ -34,7 +34,7 @@ import itertools
 import json
 import struct
 import threading
-import time
+import uuid
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -73,6 +73,8 @@ class FakeLLM:
         self._lock = threading.Lock()
         self._seq = itertools.count(1)
         self.log: list[dict[str, Any]] = []
+        # response ids are unique across servers too (several scenario processes share one collector)
+        self.tag = uuid.uuid4().hex[:12]
         handler = type("Handler", (_Handler,), {"fake": self})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -209,7 +211,7 @@ class _Handler(BaseHTTPRequestHandler):
         u = {"prompt_tokens": 0, "completion_tokens": 0, "cached_tokens": 0, "reasoning_tokens": 0, **item["usage"]}
         req_model = body.get("model", "")
         model = response_model(req_model)
-        rid = f"chatcmpl-fake{n:06d}{int(time.time() * 1000) % 100000:05d}"
+        rid = f"chatcmpl-{self.fake.tag}{n:04d}"
         text = item["content"] or f"Fake answer #{n} from {model}."
         created = 1_760_000_000 + n
         usage = {
@@ -270,7 +272,7 @@ class _Handler(BaseHTTPRequestHandler):
             vec = [round(((n * 31 + i * 7 + d) % 17) / 17.0, 6) for d in range(dims)]
             emb: Any = base64.b64encode(struct.pack(f"<{dims}f", *vec)).decode() if b64 else vec
             data.append({"object": "embedding", "index": i, "embedding": emb})
-        rid = f"emb-fake{n:06d}"  # OpenAI embeddings carry no id; logged for matching only
+        rid = f"emb-{self.fake.tag}{n:04d}"  # OpenAI embeddings carry no id; logged for matching only
         self.fake._record({"provider": "openai", "path": "/v1/embeddings", "n": n, "request_model": req_model,
                            "response_model": model, "response_id": rid, "usage": u, "stream": False})
         self._json(200, {"object": "list", "data": data, "model": model,
@@ -284,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
              **item["usage"]}
         req_model = body.get("model", "")
         model = response_model(req_model)
-        rid = f"msg_fake{n:06d}{int(time.time() * 1000) % 100000:05d}"
+        rid = f"msg_{self.fake.tag}{n:04d}"
         text = item["content"] or f"Fake answer #{n} from {model}."
         stream = bool(body.get("stream"))
         self.fake._record({"provider": "anthropic", "path": "/v1/messages", "n": n, "request_model": req_model,
