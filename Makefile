@@ -89,7 +89,13 @@ demo:
 
 # ---- Test -------------------------------------------------------------------------------------------------------
 
-test: test-rust test-go test-collector-e2e test-e2e
+# In order, each part timed (the collector build is part of test-collector-e2e).
+TEST_PARTS := test-rust test-go test-collector-e2e test-e2e
+test:
+	@for part in $(TEST_PARTS); do \
+	  start=$$(date +%s); $(MAKE) --no-print-directory $$part; \
+	  echo "== $$part passed in $$(( $$(date +%s) - start ))s"; \
+	done
 
 test-rust:
 	cargo test
