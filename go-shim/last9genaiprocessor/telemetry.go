@@ -2,6 +2,7 @@ package last9genaiprocessor
 
 import (
 	"context"
+	"errors"
 	"sort"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -14,7 +15,7 @@ import (
 // so each collection reads them (one cheap stats call per instrument); a closed core reports nothing.
 func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, attrs attribute.Set) error {
 	labels := metric.WithAttributeSet(attrs)
-	counter := func(pick func(coreStats) int64) metric.Int64Callback {
+	fromStats := func(pick func(coreStats) int64) metric.Int64Callback {
 		return func(_ context.Context, o metric.Int64Observer) error {
 			if s, err := core.stats(); err == nil {
 				o.Observe(pick(s), labels)
@@ -22,18 +23,18 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, attrs attri
 			return nil
 		}
 	}
-	regs := []error{
-		tb.RegisterProcessorLast9GenaiBatchesCallback(counter(func(s coreStats) int64 { return s.Batches })),
-		tb.RegisterProcessorLast9GenaiSpansSeenCallback(counter(func(s coreStats) int64 { return s.SpansSeen })),
-		tb.RegisterProcessorLast9GenaiSpansEnrichedCallback(counter(func(s coreStats) int64 { return s.SpansEnriched })),
-		tb.RegisterProcessorLast9GenaiSpansPricedCallback(counter(func(s coreStats) int64 { return s.Priced })),
-		tb.RegisterProcessorLast9GenaiSpansUnpricedModelCallback(counter(func(s coreStats) int64 { return s.UnpricedModel })),
-		tb.RegisterProcessorLast9GenaiSpansDuplicateCallback(counter(func(s coreStats) int64 { return s.Duplicate })),
-		tb.RegisterProcessorLast9GenaiSpansCostProvidedCallback(counter(func(s coreStats) int64 { return s.Provided })),
-		tb.RegisterProcessorLast9GenaiConversationsTrackedCallback(counter(func(s coreStats) int64 { return s.ConversationsTracked })),
-		tb.RegisterProcessorLast9GenaiTracesTrackedCallback(counter(func(s coreStats) int64 { return s.TracesTracked })),
-		tb.RegisterProcessorLast9GenaiConversationEvictionsCallback(counter(func(s coreStats) int64 { return s.ConversationEvictions })),
-		tb.RegisterProcessorLast9GenaiTraceEvictionsCallback(counter(func(s coreStats) int64 { return s.TraceEvictions })),
+	return errors.Join(
+		tb.RegisterProcessorLast9GenaiBatchesCallback(fromStats(func(s coreStats) int64 { return s.Batches })),
+		tb.RegisterProcessorLast9GenaiSpansSeenCallback(fromStats(func(s coreStats) int64 { return s.SpansSeen })),
+		tb.RegisterProcessorLast9GenaiSpansEnrichedCallback(fromStats(func(s coreStats) int64 { return s.SpansEnriched })),
+		tb.RegisterProcessorLast9GenaiSpansPricedCallback(fromStats(func(s coreStats) int64 { return s.Priced })),
+		tb.RegisterProcessorLast9GenaiSpansUnpricedModelCallback(fromStats(func(s coreStats) int64 { return s.UnpricedModel })),
+		tb.RegisterProcessorLast9GenaiSpansDuplicateCallback(fromStats(func(s coreStats) int64 { return s.Duplicate })),
+		tb.RegisterProcessorLast9GenaiSpansCostProvidedCallback(fromStats(func(s coreStats) int64 { return s.Provided })),
+		tb.RegisterProcessorLast9GenaiConversationsTrackedCallback(fromStats(func(s coreStats) int64 { return s.ConversationsTracked })),
+		tb.RegisterProcessorLast9GenaiTracesTrackedCallback(fromStats(func(s coreStats) int64 { return s.TracesTracked })),
+		tb.RegisterProcessorLast9GenaiConversationEvictionsCallback(fromStats(func(s coreStats) int64 { return s.ConversationEvictions })),
+		tb.RegisterProcessorLast9GenaiTraceEvictionsCallback(fromStats(func(s coreStats) int64 { return s.TraceEvictions })),
 		tb.RegisterProcessorLast9GenaiCostCallback(func(_ context.Context, o metric.Float64Observer) error {
 			s, err := core.stats()
 			if err != nil {
@@ -50,11 +51,5 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, attrs attri
 			}
 			return nil
 		}),
-	}
-	for _, err := range regs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }
