@@ -260,3 +260,22 @@ fn spans_enriched_by_an_upstream_collector_are_left_alone_but_counted() {
     assert_eq!(out.f64(2, "gen_ai.usage.cost_input_usd"), None, "nothing recomputed");
     assert_eq!(out.f64(1, "gen_ai.l9.trace.cost_usd"), Some(0.0035));
 }
+
+#[test]
+fn overlapping_siblings_of_different_models_are_different_calls() {
+    let p = processor("{}");
+    let call = |id: u64, model: &str| {
+        let mut s = sp(1, id, 1, "ChatCompletion")
+            .s("openinference.span.kind", "LLM")
+            .s("llm.model_name", model)
+            .i("llm.token_count.prompt", 100)
+            .i("llm.token_count.completion", 10);
+        s.0.start_time_unix_nano = 1_000;
+        s.0.end_time_unix_nano = 2_000;
+        s
+    };
+    let out = enrich(&p, vec![sp(1, 1, 0, "turn"), call(2, "gpt-4o"), call(3, "gpt-4o-mini"), call(4, "acme-llm-7")]);
+    assert_eq!(out.status(2).as_deref(), Some("priced"));
+    assert_eq!(out.status(3).as_deref(), Some("priced"));
+    assert_eq!(out.status(4).as_deref(), Some("unpriced_model"));
+}

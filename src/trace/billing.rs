@@ -101,17 +101,27 @@ pub fn decide<'p>(
 }
 
 /// Two spans report the same call when they name the same response id, or when at most one of them names one
-/// and they are siblings with equal token counts over overlapping time (OpenInference's stream span beside the
-/// anthropic client's own span).
+/// and they are siblings (under a known parent) of the same model with equal token counts over overlapping time
+/// (OpenInference's stream span beside the anthropic client's own span).
 fn same_call(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], a: usize, b: usize) -> bool {
     let (sa, sb) = (&tree.batch[a], &tree.batch[b]);
     match (sa.facts.response_id, sb.facts.response_id) {
         (Some(x), Some(y)) => x == y,
         _ => {
             sa.parent == sb.parent
+                && sa.parent != 0
+                && same_model(sa.facts.model(), sb.facts.model())
                 && call_print(sa, usage[a].as_ref().expect("usage"))
                     .same_call(&call_print(sb, usage[b].as_ref().expect("usage")))
         }
+    }
+}
+
+/// Spans naming different models are different calls; a span naming none cannot tell.
+fn same_model(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => true,
     }
 }
 
@@ -164,7 +174,7 @@ fn seen_in_memory(tree: &Tree<'_, '_, '_>, i: usize, u: &TokenUsage) -> bool {
         }
         match (s.facts.response_id, m.response_id.as_deref()) {
             (Some(x), Some(y)) => x == y,
-            _ => m.parent == s.parent && m.call.is_some_and(|c| c.same_call(&print)),
+            _ => m.parent == s.parent && s.parent != 0 && m.call.is_some_and(|c| c.same_call(&print)),
         }
     })
 }
