@@ -258,7 +258,8 @@ def collector_gbt(collector_binary, workdir):
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-def run_scenario(name: str, workdir: str, otlp: str | None = None, mode: str = "per-trace") -> dict[str, Any]:
+def run_scenario(name: str, workdir: str, otlp: str | None = None, mode: str = "per-trace",
+                 trace_gap: float = 0.0) -> dict[str, Any]:
     """Run one scenario in its own process (instrumentations patch libraries globally); returns its JSON doc."""
     run_id = uuid.uuid4().hex[:10]
     out = os.path.join(workdir, f"{name}-{mode}-{run_id}.json")
@@ -266,6 +267,8 @@ def run_scenario(name: str, workdir: str, otlp: str | None = None, mode: str = "
            "--run-id", run_id]
     if otlp:
         cmd += ["--otlp", otlp]
+    if trace_gap:
+        cmd += ["--trace-gap", str(trace_gap)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=HERE)
     if p.returncode != 0:
         raise AssertionError(f"[{name}/{mode}] scenario process failed ({p.returncode}):\n{p.stdout[-3000:]}\n"
@@ -278,6 +281,6 @@ def run_scenario(name: str, workdir: str, otlp: str | None = None, mode: str = "
 
 @pytest.fixture(scope="session")
 def scenario_runner(workdir):
-    def run(name: str, otlp: str | None = None, mode: str = "per-trace") -> dict[str, Any]:
-        return run_scenario(name, workdir, otlp, mode)
+    def run(name: str, otlp: str | None = None, mode: str = "per-trace", trace_gap: float = 0.0) -> dict[str, Any]:
+        return run_scenario(name, workdir, otlp, mode, trace_gap)
     return run

@@ -379,6 +379,10 @@ def main() -> int:
     ap.add_argument("--otlp")
     ap.add_argument("--mode", default="per-trace", choices=["per-trace", "split", "one-batch"])
     ap.add_argument("--run-id", default="capture")
+    ap.add_argument("--trace-gap", type=float, default=0.0,
+                    help="seconds to wait before the first span of each new trace (turns of a real conversation "
+                         "are seconds apart; groupbytrace releases traces whose first spans arrive together in "
+                         "no fixed order)")
     ap.add_argument("--list", action="store_true")
     args = ap.parse_args()
     if args.list or not args.scenario:
@@ -400,7 +404,12 @@ def main() -> int:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
         from opentelemetry.sdk.trace.export import SpanExportResult
         exporter = OTLPSpanExporter(endpoint=args.otlp.rstrip("/") + "/v1/traces", timeout=10)
+        seen_traces: set[int] = set()
         for group in export_order(spans, args.mode):
+            new = {s.context.trace_id for s in group} - seen_traces
+            if args.trace_gap and new and seen_traces:
+                time.sleep(args.trace_gap)
+            seen_traces |= new
             res = exporter.export(group)
             if res != SpanExportResult.SUCCESS:
                 raise SystemExit(f"{args.scenario}: OTLP export to {args.otlp} failed: {res}")

@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from conftest import GROUPBYTRACE_WAIT_S
 from expect import Expect, check
 
 V2 = "opentelemetry.util.genai.handler"          # openai-v2 2.4b0 emits its spans under this scope
@@ -56,8 +57,8 @@ SPLIT = ALL
 
 
 def run_and_check(runner, coll, name: str, mode: str, *, relaxed_split: bool = False,
-                  turn_order: bool = True) -> None:
-    doc = runner(name, otlp=coll.otlp_url, mode=mode)
+                  turn_order: bool = True, trace_gap: float = 0.0) -> None:
+    doc = runner(name, otlp=coll.otlp_url, mode=mode, trace_gap=trace_gap)
     ids = {s["span_id"] for s in doc["spans"]}
     out = coll.receiver.wait_for(ids, timeout=15)
     with open(doc["_path"].replace(".json", ".collector-out.json"), "w") as f:  # kept with E2E_KEEP=1
@@ -87,8 +88,10 @@ def test_split_children_first(scenario_runner, collector, name):
 
 @pytest.mark.parametrize("name", SPLIT)
 def test_split_children_first_groupbytrace(scenario_runner, collector_gbt, name):
-    """Scenario 6 behind groupbytrace: one span per request, children first, regrouped: everything must hold."""
-    run_and_check(scenario_runner, collector_gbt, name, "split")
+    """Scenario 6 behind groupbytrace: one span per request, children first, regrouped: everything must hold.
+    Turns start more than wait_duration apart, as a conversation's turns do: groupbytrace releases traces whose
+    first spans arrived together in no fixed order, and turn numbers follow arrival."""
+    run_and_check(scenario_runner, collector_gbt, name, "split", trace_gap=GROUPBYTRACE_WAIT_S + 0.3)
 
 
 @pytest.mark.parametrize("name", ["s3_traceloop_rag", "s4a_anthropic_openllmetry"])
