@@ -1,6 +1,7 @@
 package last9genaiprocessor
 
 import (
+	"bytes"
 	"context"
 	"time"
 
@@ -78,6 +79,10 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 	out, err := p.core.enrich(in)
 	if err != nil {
 		return p.passThrough(ctx, td, spans, err), nil
+	}
+	if bytes.Equal(out, in) {
+		// Nothing to add (no GenAI content, no trace we remember): skip unmarshalling an identical batch.
+		return td, nil
 	}
 	enriched, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(out)
 	if err != nil {

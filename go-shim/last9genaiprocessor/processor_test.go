@@ -96,6 +96,23 @@ func TestAttributesSurviveTheCore(t *testing.T) {
 	}())
 }
 
+// A batch the core leaves as it is comes back as the very same ptrace.Traces (no unmarshal of an identical copy).
+func TestUnchangedBatchIsPassedOnAsIs(t *testing.T) {
+	set := processortest.NewNopSettings(metadata.Type)
+	c, err := newCore([]byte(`{}`))
+	require.NoError(t, err)
+	gp, err := newGenaiProcessor(set.ID, set.TelemetrySettings, c)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, gp.shutdown(context.Background())) })
+	in := batch(span{trace: 1, id: 1, name: "GET /health", attrs: map[string]any{"http.route": "/health"}})
+	out, err := gp.processTraces(context.Background(), in)
+	require.NoError(t, err)
+	assert.True(t, out == in, "the same batch object")
+	want, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(in)
+	got, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(out)
+	assert.Equal(t, want, got)
+}
+
 // failingCore stands in for a core that rejects every batch.
 type failingCore struct {
 	mu     sync.Mutex
