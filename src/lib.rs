@@ -8,6 +8,7 @@ pub mod config;
 pub mod contract;
 pub mod conventions;
 mod enrich;
+mod fast_hash;
 pub mod ffi;
 pub mod pricing;
 mod processor;

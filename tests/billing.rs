@@ -8,14 +8,7 @@ const SONNET_READ: f64 = 0.30;
 const SONNET_WRITE: f64 = 3.75;
 
 fn sum_cost(out: &Out) -> f64 {
-    out.spans()
-        .flat_map(|s| s.attributes.iter())
-        .filter(|a| a.key == "gen_ai.usage.cost_usd")
-        .map(|a| match a.value.as_ref().and_then(|v| v.value.as_ref()) {
-            Some(opentelemetry_proto::tonic::common::v1::any_value::Value::DoubleValue(d)) => *d,
-            _ => panic!("cost is not a double"),
-        })
-        .sum()
+    out.costs().iter().sum()
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::contract as out;
+use crate::fast_hash::KeyHash;
 
 /// A token quantity, before normalisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,7 +201,7 @@ pub struct AliasLists {
 
 /// Every key we care about, fixed and configured, in one map. Built once per processor; read-only afterwards.
 pub struct KeyTable {
-    map: HashMap<Box<[u8]>, KeyInfo, FastHash>,
+    map: HashMap<Box<[u8]>, KeyInfo, KeyHash>,
     /// A 1024-bit sketch of (length, a few bytes) of every key in `map`: most attributes of most spans
     /// (http.*, db.*, url.*) miss here for the price of a few loads, without hashing the whole key.
     sketch: [u64; 16],
@@ -221,7 +222,7 @@ fn sketch_bit(key: &[u8]) -> usize {
 
 impl KeyTable {
     pub fn new(aliases: &AliasLists) -> KeyTable {
-        let mut map: HashMap<Box<[u8]>, KeyInfo, FastHash> = HashMap::default();
+        let mut map: HashMap<Box<[u8]>, KeyInfo, KeyHash> = HashMap::default();
         for &(k, f) in FACTS {
             map.entry(k.as_bytes().into()).or_default().fact = Some(f);
         }
@@ -260,30 +261,5 @@ impl KeyTable {
             return None;
         }
         self.map.get(key)
-    }
-}
-
-/// FNV-1a: attribute keys are short and come from instrumentation, not from an adversary choosing collisions
-/// against a per-process table, and SipHash costs more than the rest of the per-attribute work.
-#[derive(Default, Clone, Copy)]
-pub struct FastHash;
-
-impl std::hash::BuildHasher for FastHash {
-    type Hasher = Fnv;
-    fn build_hasher(&self) -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-pub struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
     }
 }

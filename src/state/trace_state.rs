@@ -1,36 +1,19 @@
 //! What we remember about one trace between batches: its identity, and enough of each span (parent, usage
 //! decision, inherited workflow) for roll-ups and propagation to count spans that came in earlier batches.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use crate::conventions::Kind;
+use crate::fast_hash::IdHash;
 
 pub type TraceId = [u8; 16];
 /// Span ids as integers; 0 means "no span" (an absent or all-zero parent id).
 pub type SpanId = u64;
 
-/// Span ids are random 64-bit numbers already: one multiply spreads them over the table, where SipHash would
-/// cost more than the lookup it protects.
-#[derive(Default, Clone, Copy)]
-pub struct IdHash(u64);
-
-impl std::hash::Hasher for IdHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (v ^ (v >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-pub(crate) type SpanMap<V> = HashMap<SpanId, V, std::hash::BuildHasherDefault<IdHash>>;
-pub(crate) type SpanSet = std::collections::HashSet<SpanId, std::hash::BuildHasherDefault<IdHash>>;
+pub(crate) type SpanMap<V> = HashMap<SpanId, V, BuildHasherDefault<IdHash>>;
+pub(crate) type SpanSet = HashSet<SpanId, BuildHasherDefault<IdHash>>;
 
 /// Beyond this many remembered spans a trace stops growing its memory; later spans are still enriched.
 pub const MAX_SPANS_PER_TRACE: usize = 10_000;

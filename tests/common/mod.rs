@@ -182,6 +182,18 @@ impl Out {
     pub fn cost(&self, id: u64) -> Option<f64> {
         self.f64(id, "gen_ai.usage.cost_usd")
     }
+
+    /// Every `gen_ai.usage.cost_usd` in the batch, in span order.
+    pub fn costs(&self) -> Vec<f64> {
+        self.spans()
+            .flat_map(|s| s.attributes.iter())
+            .filter(|a| a.key == "gen_ai.usage.cost_usd")
+            .map(|a| match a.value.as_ref().and_then(|v| v.value.as_ref()) {
+                Some(Value::DoubleValue(d)) => *d,
+                other => panic!("gen_ai.usage.cost_usd is not a double: {other:?}"),
+            })
+            .collect()
+    }
 }
 
 /// Per-million price arithmetic written out independently of the crate's formula.
