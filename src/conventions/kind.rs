@@ -148,3 +148,42 @@ pub enum VercelRole {
     Aggregate,
     Tool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_output_kind_reads_back() {
+        for k in [
+            Kind::Llm,
+            Kind::Embedding,
+            Kind::Tool,
+            Kind::Retriever,
+            Kind::Reranker,
+            Kind::Agent,
+            Kind::Chain,
+            Kind::Workflow,
+            Kind::Guardrail,
+            Kind::Evaluator,
+            Kind::Prompt,
+        ] {
+            assert_eq!(Kind::from_l9(k.as_str()), Some(k));
+        }
+    }
+
+    #[test]
+    fn vercel_outer_calls_are_aggregates() {
+        assert_eq!(Kind::from_vercel("ai.streamText"), Some((Kind::Agent, VercelRole::Aggregate)));
+        assert_eq!(Kind::from_vercel("ai.streamText.doStream"), Some((Kind::Llm, VercelRole::ProviderCall)));
+        assert_eq!(Kind::from_vercel("ai.embedMany.doEmbed"), Some((Kind::Embedding, VercelRole::ProviderCall)));
+        assert_eq!(Kind::from_vercel("GET /"), None);
+    }
+
+    #[test]
+    fn unknown_values_give_no_kind() {
+        assert_eq!(Kind::from_operation("create_memory"), None);
+        assert_eq!(Kind::from_openinference("PROMPT"), None);
+        assert_eq!(Kind::from_traceloop("unknown"), None);
+    }
+}

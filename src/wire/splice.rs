@@ -115,3 +115,78 @@ pub fn write_batch(index: &BatchIndex<'_>, patches: &mut [SpanPatch]) -> Vec<u8>
     out.extend_from_slice(&input[cursor..]);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{encode_kv_int, encode_kv_string};
+
+    fn len_field(tag: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        encode_varint(payload.len() as u64, &mut out);
+        out.extend_from_slice(payload);
+        out
+    }
+
+    /// TracesData { ResourceSpans { ScopeSpans { Span { attributes } x2 } } }
+    fn batch(spans: &[Vec<u8>]) -> Vec<u8> {
+        let scope: Vec<u8> = spans.iter().flat_map(|s| len_field(0x12, s)).collect();
+        let rs = len_field(0x12, &scope);
+        len_field(0x0a, &rs)
+    }
+
+    fn attrs(buf: &[u8]) -> Vec<Vec<(String, String)>> {
+        let idx = BatchIndex::parse(buf).unwrap();
+        idx.spans
+            .iter()
+            .map(|s| {
+                idx.attributes(s)
+                    .map(|kv| {
+                        let kv = kv.unwrap();
+                        (String::from_utf8(kv.key.to_vec()).unwrap(), format!("{:?}", kv.value().unwrap()))
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn removes_and_appends_fixing_every_length_prefix() {
+        let mut a = Vec::new();
+        encode_kv_string("keep", "x", &mut a);
+        let drop_from = a.len();
+        encode_kv_int("workflow.total_cost_usd", 1, &mut a);
+        let drop_to = a.len();
+        let b = {
+            let mut b = Vec::new();
+            encode_kv_string("other", "y", &mut b);
+            b
+        };
+        let input = batch(&[a, b.clone()]);
+        let idx = BatchIndex::parse(&input).unwrap();
+        let base = idx.spans[0].region.payload_start;
+        let mut patches = vec![SpanPatch::default(), SpanPatch::default()];
+        patches[0].remove.push((base + drop_from, base + drop_to));
+        // Large enough that the span's, the scope's and the resource's length prefixes all grow a byte.
+        encode_kv_string("gen_ai.conversation.id", &"c".repeat(200), &mut patches[0].append);
+        let out = write_batch(&idx, &mut patches);
+        let got = attrs(&out);
+        assert_eq!(got[0].len(), 2);
+        assert_eq!(got[0][0], ("keep".into(), "Str(\"x\")".into()));
+        assert_eq!(got[0][1].0, "gen_ai.conversation.id");
+        assert_eq!(got[1], vec![("other".into(), "Str(\"y\")".into())]);
+        // The untouched span is byte-identical.
+        let out_idx = BatchIndex::parse(&out).unwrap();
+        let s = &out_idx.spans[1].region;
+        assert_eq!(&out[s.payload_start..s.end], b.as_slice());
+    }
+
+    #[test]
+    fn no_patches_is_the_identity() {
+        let mut a = Vec::new();
+        encode_kv_string("k", "v", &mut a);
+        let input = batch(&[a]);
+        let idx = BatchIndex::parse(&input).unwrap();
+        assert_eq!(write_batch(&idx, &mut [SpanPatch::default()]), input);
+    }
+}
