@@ -55,10 +55,20 @@ pub const DEFAULT_USER_KEYS: &[&str] = &[
 ];
 /// Workflow names double as ids when a convention has no separate instance id: the instance is then the
 /// workflow's top span within its trace.
-pub const DEFAULT_WORKFLOW_ID_KEYS: &[&str] =
-    &["workflow.id", "traceloop.workflow.name", "gen_ai.workflow.name", "ai.telemetry.functionId"];
-pub const DEFAULT_WORKFLOW_TYPE_KEYS: &[&str] =
-    &["workflow.type", "traceloop.workflow.name", "gen_ai.workflow.name", "ai.telemetry.functionId"];
+pub const DEFAULT_WORKFLOW_ID_KEYS: &[&str] = &[
+    "workflow.id",
+    "traceloop.workflow.name",
+    "gen_ai.workflow.name",
+    "ai.telemetry.functionId",
+    "langfuse.trace.name",
+];
+pub const DEFAULT_WORKFLOW_TYPE_KEYS: &[&str] = &[
+    "workflow.type",
+    "traceloop.workflow.name",
+    "gen_ai.workflow.name",
+    "ai.telemetry.functionId",
+    "langfuse.trace.name",
+];
 
 impl Default for Config {
     fn default() -> Self {

@@ -300,3 +300,21 @@ fn pydantic_ai_and_strands_detail_keys() {
         close(c, expected);
     }
 }
+
+#[test]
+fn langfuse_trace_name_is_a_workflow() {
+    let p = processor("{}");
+    let out = enrich(
+        &p,
+        vec![
+            sp(1, 1, 0, "support-request").s("langfuse.trace.name", "support").s("session.id", "lf-s"),
+            sp(1, 2, 1, "OpenAI-generation")
+                .s("langfuse.observation.type", "generation")
+                .s("langfuse.observation.model.name", "gpt-4o")
+                .s("langfuse.observation.usage_details", r#"{"prompt_tokens":100,"completion_tokens":10}"#),
+        ],
+    );
+    assert_eq!(out.str(2, "workflow.type").as_deref(), Some("support"));
+    close(out.f64(1, "workflow.total_cost_usd").unwrap(), per_m(100, GPT4O_IN) + per_m(10, GPT4O_OUT));
+    assert_eq!(out.int(1, "workflow.llm_calls"), Some(1));
+}

@@ -63,7 +63,7 @@ impl Kind {
             | "text.completions" | "responses" => Kind::Llm,
             "embeddings" | "embedding" => Kind::Embedding,
             "execute_tool" => Kind::Tool,
-            "retrieval" | "retrieve" => Kind::Retriever,
+            "retrieval" | "retrieve" | "search_memory" => Kind::Retriever,
             "rerank" => Kind::Reranker,
             "create_agent" | "invoke_agent" | "plan" => Kind::Agent,
             "invoke_workflow" => Kind::Workflow,
