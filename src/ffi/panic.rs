@@ -14,3 +14,18 @@ pub(crate) fn guard_status(f: impl FnOnce() -> last9_genai_status) -> last9_gena
 pub(crate) fn guard_or<T>(default: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(default)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_status_or_the_default() {
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // keep the test output clean
+        assert_eq!(guard_status(|| panic!("boom")), last9_genai_status::Panic);
+        assert_eq!(guard_or(7usize, || panic!("boom")), 7);
+        std::panic::set_hook(hook);
+        assert_eq!(guard_status(|| last9_genai_status::Ok), last9_genai_status::Ok);
+    }
+}
