@@ -40,7 +40,7 @@ impl<'a> FieldReader<'a> {
     }
 
     /// The next field, `None` at the end, or an error for anything a protobuf parser would reject.
-    #[inline]
+    #[inline(always)]
     pub fn next_field(&mut self) -> Result<Option<Field<'a>>, WireError> {
         if self.pos >= self.buf.len() {
             return Ok(None);
@@ -93,6 +93,7 @@ impl<'a> FieldReader<'a> {
         }))
     }
 
+    #[inline(always)]
     fn take(&self, at: usize, len: usize) -> Result<&'a [u8], WireError> {
         at.checked_add(len)
             .and_then(|end| self.buf.get(at..end))
