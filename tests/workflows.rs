@@ -220,3 +220,21 @@ fn outermost_openinference_chain_carries_the_workflow_rollup() {
     assert_eq!(out.int(2, "workflow.llm_calls"), Some(2));
     assert_eq!(out.f64(3, "workflow.total_cost_usd"), None, "an inner chain is not a workflow top");
 }
+
+#[test]
+fn a_batch_sent_twice_does_not_double_the_totals() {
+    let p = processor("{}");
+    let spans = vec![
+        sp(1, 2, 1, "chat").chat("gpt-4o", 1000, 100).s("gen_ai.response.id", "r"),
+        sp(1, 1, 0, "root").s("session.id", "s"),
+    ];
+    let first = enrich(&p, spans.clone());
+    let again = enrich(&p, spans);
+    let bill = per_m(1000, 2.5) + per_m(100, 10.0);
+    for out in [&first, &again] {
+        assert_eq!(out.status(2).as_deref(), Some("priced"));
+        close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), bill);
+        close(out.f64(1, "gen_ai.conversation.cost_usd").unwrap(), bill);
+        assert_eq!(out.int(1, "gen_ai.conversation.turn"), Some(1));
+    }
+}

@@ -74,6 +74,10 @@ pub fn process_trace<'p>(
     }
     for (i, s) in batch.iter().enumerate() {
         let billing = bills[i].as_ref().map(Bill::billing);
+        // A span sent again (an exporter retry) replaces its earlier copy instead of adding to the totals twice.
+        if let Some(Billing::Billed(c)) = memo.spans.get(&s.id).and_then(|m| m.billing) {
+            memo.cost -= c;
+        }
         if let Some(Billing::Billed(c)) = billing {
             memo.cost += c;
         }
