@@ -57,14 +57,6 @@ impl Processor {
         }
     }
 
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    pub fn price_table(&self) -> &PriceTable {
-        &self.prices
-    }
-
     /// Cumulative counters as a JSON object. Also sweeps idle entries past their TTL, so that a host polling
     /// stats keeps memory bounded in time even when traffic stops.
     pub fn stats_json(&self) -> String {
