@@ -39,7 +39,7 @@ VERSION_FILES := collector-config/builder-config.yaml go-shim/go.mod tools/gotoo
                  $(wildcard tests/collector_e2e/go.mod)
 
 .PHONY: help run collector rust-lib tools check-versions generate test test-rust test-go test-collector-e2e \
-        test-e2e demo header clean
+        test-e2e demo header clean bench
 
 help:
 	@sed -n '3,7p' Makefile | sed 's/^# \{0,1\}//'
@@ -110,6 +110,12 @@ test-collector-e2e: collector
 # The instrumentation end-to-end tests (tests/e2e, real client libraries), when present.
 test-e2e: collector
 	@if [ -x tests/e2e/run.sh ]; then tests/e2e/run.sh $(COLLECTOR); else echo "tests/e2e/run.sh not present: skipped"; fi
+
+# ---- Benchmarks (they measure; no test asserts a time) -------------------------------------------------------------
+
+bench: rust-lib
+	cargo bench --bench enrich
+	cd go-shim && $(CORE_CGO) go test -run '^$$' -bench ProcessTraces -benchtime 3s ./last9genaiprocessor
 
 # ---- Maintenance ------------------------------------------------------------------------------------------------
 
