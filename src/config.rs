@@ -30,6 +30,7 @@ pub struct Config {
     pub conversation_ttl: Duration,
     pub max_traces: usize,
     pub trace_ttl: Duration,
+    pub max_remembered_spans: usize,
 }
 
 fn strings(list: &[&str]) -> Vec<String> {
@@ -87,6 +88,8 @@ impl Default for Config {
             conversation_ttl: Duration::from_secs(24 * 3600),
             max_traces: 50_000,
             trace_ttl: Duration::from_secs(300),
+            // About 120 bytes each (a 96-byte SpanMemo plus its table slot): ~120 MB however large traces get.
+            max_remembered_spans: 1_000_000,
         }
     }
 }
@@ -104,6 +107,7 @@ const KEYS: &[&str] = &[
     "conversation_ttl_seconds",
     "max_traces",
     "trace_ttl_seconds",
+    "max_remembered_spans",
 ];
 
 fn err<T>(msg: String) -> Result<T, ConfigError> {
@@ -198,6 +202,7 @@ impl Config {
                 "propagate_keys" => c.aliases.propagate = string_list(key, v)?,
                 "max_conversations" => c.max_conversations = positive_count(key, v)?,
                 "max_traces" => c.max_traces = positive_count(key, v)?,
+                "max_remembered_spans" => c.max_remembered_spans = positive_count(key, v)?,
                 "conversation_ttl_seconds" => c.conversation_ttl = seconds(key, v)?,
                 "trace_ttl_seconds" => c.trace_ttl = seconds(key, v)?,
                 other => {
@@ -249,7 +254,8 @@ mod tests {
             br#"{"pricing": {"acme": {"input": 1, "output": 2}}, "pricing_file": "/tmp/p.json",
                 "use_default_pricing": false, "conversation_id_keys": ["thread.id"], "user_id_keys": ["u"],
                 "workflow_id_keys": ["w"], "workflow_type_keys": ["t"], "propagate_keys": ["custom.tenant"],
-                "max_conversations": 7, "conversation_ttl_seconds": 60, "max_traces": 9, "trace_ttl_seconds": 2.5}"#,
+                "max_conversations": 7, "conversation_ttl_seconds": 60, "max_traces": 9, "trace_ttl_seconds": 2.5,
+                "max_remembered_spans": 11}"#,
         )
         .unwrap();
         assert_eq!(c.pricing.len(), 1);
@@ -257,7 +263,7 @@ mod tests {
         assert!(!c.use_default_pricing);
         assert_eq!(c.aliases.conversation, vec!["thread.id"]);
         assert_eq!(c.aliases.propagate, vec!["custom.tenant"]);
-        assert_eq!((c.max_conversations, c.max_traces), (7, 9));
+        assert_eq!((c.max_conversations, c.max_traces, c.max_remembered_spans), (7, 9, 11));
         assert_eq!(c.trace_ttl, Duration::from_millis(2500));
     }
 }

@@ -26,7 +26,13 @@ impl Processor {
                 .map_err(|e| ConfigError(format!("pricing_file: {e}")))?;
         Ok(Processor {
             keys: KeyTable::new(&config.aliases),
-            state: State::new(config.max_traces, config.trace_ttl, config.max_conversations, config.conversation_ttl),
+            state: State::new(
+                config.max_traces,
+                config.trace_ttl,
+                config.max_remembered_spans,
+                config.max_conversations,
+                config.conversation_ttl,
+            ),
             prices,
             stats: Stats::default(),
             config,
@@ -80,6 +86,7 @@ impl Processor {
             "errors": s.errors.load(Relaxed),
             "conversations_tracked": c.len(),
             "traces_tracked": t.len(),
+            "spans_remembered": t.weight(),
             "conversation_evictions": c.evicted.load(Relaxed),
             "conversation_expirations": c.expired.load(Relaxed),
             "trace_evictions": t.evicted.load(Relaxed),

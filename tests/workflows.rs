@@ -238,3 +238,20 @@ fn a_batch_sent_twice_does_not_double_the_totals() {
         assert_eq!(out.int(1, "gen_ai.conversation.turn"), Some(1));
     }
 }
+
+#[test]
+fn remembered_spans_are_bounded_across_traces() {
+    let p = processor(r#"{"max_remembered_spans": 25}"#);
+    // Ten traces of 10 spans each: only the most recent fit in 25 remembered spans.
+    for t in 1..=10u8 {
+        let spans = (2..=11).map(|i| sp(t, i, 1, "chat").chat("gpt-4o", 10, 1)).collect();
+        enrich(&p, spans);
+    }
+    let stats: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
+    assert_eq!(stats["spans_remembered"], 20);
+    assert_eq!(stats["traces_tracked"], 2);
+    assert_eq!(stats["trace_evictions"], 8);
+    // The newest trace still rolls up all its children on its root.
+    let out = enrich(&p, vec![sp(10, 1, 0, "root")]);
+    close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), 10.0 * (per_m(10, 2.5) + per_m(1, 10.0)));
+}

@@ -30,7 +30,7 @@ type Config struct {
 	UserIDKeys         []string `mapstructure:"user_id_keys"`
 	WorkflowIDKeys     []string `mapstructure:"workflow_id_keys"`
 	WorkflowTypeKeys   []string `mapstructure:"workflow_type_keys"`
-	// PropagateKeys are extra attributes copied, like the conversation id, to every span of a trace.
+	// PropagateKeys are extra attributes copied, like workflow.id, from the span carrying them to its descendants.
 	PropagateKeys []string `mapstructure:"propagate_keys"`
 
 	// Memory across batches: conversations (turn numbers, running totals) and recently seen traces (late spans).
@@ -38,6 +38,8 @@ type Config struct {
 	ConversationTTL  time.Duration `mapstructure:"conversation_ttl"`
 	MaxTraces        int           `mapstructure:"max_traces"`
 	TraceTTL         time.Duration `mapstructure:"trace_ttl"`
+	// MaxRememberedSpans bounds the spans all remembered traces hold together (about 120 bytes each).
+	MaxRememberedSpans int `mapstructure:"max_remembered_spans"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -135,6 +137,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxTraces <= 0 {
 		bad("max_traces", "must be > 0, got %d", cfg.MaxTraces)
+	}
+	if cfg.MaxRememberedSpans <= 0 {
+		bad("max_remembered_spans", "must be > 0, got %d", cfg.MaxRememberedSpans)
 	}
 	for _, ttl := range []struct {
 		key   string

@@ -18,6 +18,7 @@ type coreConfig struct {
 	ConversationTTLSeconds float64               `json:"conversation_ttl_seconds"`
 	MaxTraces              int                   `json:"max_traces"`
 	TraceTTLSeconds        float64               `json:"trace_ttl_seconds"`
+	MaxRememberedSpans     int                   `json:"max_remembered_spans"`
 }
 
 // coreJSON renders the collector configuration as the core's JSON configuration.
@@ -34,6 +35,7 @@ func (cfg *Config) coreJSON() ([]byte, error) {
 		ConversationTTLSeconds: cfg.ConversationTTL.Seconds(),
 		MaxTraces:              cfg.MaxTraces,
 		TraceTTLSeconds:        cfg.TraceTTL.Seconds(),
+		MaxRememberedSpans:     cfg.MaxRememberedSpans,
 	}
 	if len(cfg.Pricing) > 0 {
 		cc.Pricing = cfg.Pricing

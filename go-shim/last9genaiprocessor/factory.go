@@ -19,6 +19,7 @@ const (
 	defaultConversationTTL  = 24 * time.Hour
 	defaultMaxTraces        = 50_000
 	defaultTraceTTL         = 5 * time.Minute
+	defaultMaxSpans         = 1_000_000
 )
 
 // NewFactory returns the factory for the `last9_genai` traces processor.
@@ -32,11 +33,12 @@ func NewFactory() processor.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		UseDefaultPricing: true,
-		MaxConversations:  defaultMaxConversations,
-		ConversationTTL:   defaultConversationTTL,
-		MaxTraces:         defaultMaxTraces,
-		TraceTTL:          defaultTraceTTL,
+		UseDefaultPricing:  true,
+		MaxConversations:   defaultMaxConversations,
+		ConversationTTL:    defaultConversationTTL,
+		MaxTraces:          defaultMaxTraces,
+		TraceTTL:           defaultTraceTTL,
+		MaxRememberedSpans: defaultMaxSpans,
 	}
 }
 

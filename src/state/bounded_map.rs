@@ -1,5 +1,5 @@
-//! A map with a size limit and a time-to-live, evicting the least recently used entry when full.
-//! Not thread-safe by itself: `sharded.rs` puts each one behind its own lock.
+//! A map with a size limit, a weight budget and a time-to-live, evicting the least recently used entry when full
+//! or over budget. Not thread-safe by itself: `sharded.rs` puts each one behind its own lock.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -9,6 +9,8 @@ struct Entry<V> {
     value: V,
     stamp: u64,
     touched: Instant,
+    /// What the entry costs against the budget (for a trace: the spans it remembers).
+    weight: usize,
 }
 
 /// Recency is kept as a queue of (key, stamp) with lazy deletion: touching an entry pushes a new stamp and the
@@ -19,6 +21,8 @@ pub struct BoundedMap<K, V> {
     next_stamp: u64,
     capacity: usize,
     ttl: Duration,
+    weight: usize,
+    max_weight: usize,
 }
 
 /// What a call removed to stay within bounds.
@@ -29,12 +33,52 @@ pub struct Removed {
 }
 
 impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
-    pub fn new(capacity: usize, ttl: Duration) -> Self {
-        BoundedMap { map: HashMap::new(), order: VecDeque::new(), next_stamp: 0, capacity: capacity.max(1), ttl }
+    pub fn new(capacity: usize, ttl: Duration, max_weight: usize) -> Self {
+        BoundedMap {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            next_stamp: 0,
+            capacity: capacity.max(1),
+            ttl,
+            weight: 0,
+            max_weight,
+        }
+    }
+
+    fn remove(&mut self, k: &K) {
+        if let Some(e) = self.map.remove(k) {
+            self.weight -= e.weight;
+        }
+    }
+
+    /// Records what `key` now weighs, then evicts least recently used entries (never `key` itself) until the map
+    /// is within its weight budget again.
+    pub fn set_weight(&mut self, key: &K, weight: usize) -> Removed {
+        let mut removed = Removed::default();
+        let Some(e) = self.map.get_mut(key) else { return removed };
+        self.weight = self.weight - e.weight + weight;
+        e.weight = weight;
+        while self.weight > self.max_weight {
+            let Some((k, stamp)) = self.order.pop_front() else { break };
+            if &k == key {
+                // The entry being weighed is the most recent: everything older is gone already.
+                self.order.push_front((k, stamp));
+                break;
+            }
+            if self.map.get(&k).is_some_and(|e| e.stamp == stamp) {
+                self.remove(&k);
+                removed.evicted += 1;
+            }
+        }
+        removed
     }
 
     pub fn len(&self) -> usize {
         self.map.len()
+    }
+
+    pub fn weight(&self) -> usize {
+        self.weight
     }
 
     fn stamp(&mut self) -> u64 {
@@ -51,7 +95,8 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
                     if now.saturating_duration_since(e.touched) <= self.ttl {
                         break;
                     }
-                    self.map.remove(k);
+                    let k = k.clone();
+                    self.remove(&k);
                     removed.expired += 1;
                 }
                 _ => {}
@@ -76,7 +121,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
                 }
             }
             let stamp = self.stamp();
-            self.map.insert(key.clone(), Entry { value: make(), stamp, touched: now });
+            self.map.insert(key.clone(), Entry { value: make(), stamp, touched: now, weight: 0 });
             self.order.push_back((key.clone(), stamp));
         } else {
             let stamp = self.stamp();
@@ -115,7 +160,7 @@ mod tests {
     #[test]
     fn evicts_least_recently_used_when_full() {
         let t0 = Instant::now();
-        let mut m = BoundedMap::new(2, Duration::from_secs(60));
+        let mut m = BoundedMap::new(2, Duration::from_secs(60), usize::MAX);
         m.get_or_insert_with(&"a", t0, || 1);
         m.get_or_insert_with(&"b", t0, || 2);
         m.get_mut(&"a", t0); // a is now more recent than b
@@ -129,7 +174,7 @@ mod tests {
     #[test]
     fn expires_idle_entries() {
         let t0 = Instant::now();
-        let mut m = BoundedMap::new(10, Duration::from_secs(5));
+        let mut m = BoundedMap::new(10, Duration::from_secs(5), usize::MAX);
         m.get_or_insert_with(&1, t0, || "x");
         m.get_or_insert_with(&2, t0 + Duration::from_secs(4), || "y");
         let removed = m.expire(t0 + Duration::from_secs(6));
@@ -140,10 +185,30 @@ mod tests {
     #[test]
     fn queue_stays_bounded_under_repeated_touches() {
         let t0 = Instant::now();
-        let mut m = BoundedMap::new(4, Duration::from_secs(5));
+        let mut m = BoundedMap::new(4, Duration::from_secs(5), usize::MAX);
         for _ in 0..10_000 {
             m.get_or_insert_with(&7, t0, || 0);
         }
         assert!(m.order.len() <= 2 * m.map.len() + 65);
+    }
+
+    #[test]
+    fn evicts_oldest_entries_until_within_the_weight_budget() {
+        let t0 = Instant::now();
+        let mut m = BoundedMap::new(100, Duration::from_secs(60), 10);
+        for k in 1..=3 {
+            m.get_or_insert_with(&k, t0, || ());
+            assert_eq!(m.set_weight(&k, 4).evicted, u64::from(k == 3));
+        }
+        // 1 was the least recently used: 2 and 3 remain, 8 of 10.
+        assert!(m.get_mut(&1, t0).0.is_none());
+        assert_eq!((m.len(), m.weight), (2, 8));
+        // An entry heavier than the whole budget stays, alone.
+        m.get_or_insert_with(&9, t0, || ());
+        assert_eq!(m.set_weight(&9, 50).evicted, 2);
+        assert_eq!((m.len(), m.weight), (1, 50));
+        // Expiry gives the weight back.
+        m.expire(t0 + Duration::from_secs(61));
+        assert_eq!((m.len(), m.weight), (0, 0));
     }
 }

@@ -19,10 +19,18 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(max_traces: usize, trace_ttl: Duration, max_conversations: usize, conversation_ttl: Duration) -> State {
+    /// `max_spans` bounds the spans all remembered traces hold together: with `max_traces` alone one huge trace
+    /// per slot could hold gigabytes.
+    pub fn new(
+        max_traces: usize,
+        trace_ttl: Duration,
+        max_spans: usize,
+        max_conversations: usize,
+        conversation_ttl: Duration,
+    ) -> State {
         State {
-            traces: Sharded::new(max_traces, trace_ttl),
-            conversations: Sharded::new(max_conversations, conversation_ttl),
+            traces: Sharded::new(max_traces, trace_ttl, max_spans),
+            conversations: Sharded::new(max_conversations, conversation_ttl, usize::MAX),
         }
     }
 

@@ -17,13 +17,14 @@ pub struct Sharded<K, V> {
 }
 
 impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
-    /// `max_entries` is split evenly across shards (rounded up); small limits get fewer shards so the total
-    /// stays close to what was configured.
-    pub fn new(max_entries: usize, ttl: Duration) -> Self {
-        let n = (max_entries / 64).clamp(1, 32);
+    /// `max_entries` and `max_weight` are split evenly across shards (rounded up); small limits get fewer shards
+    /// so the total stays close to what was configured.
+    pub fn new(max_entries: usize, ttl: Duration, max_weight: usize) -> Self {
+        let n = (max_entries / 64).min(max_weight / 1024).clamp(1, 32);
         let per_shard = max_entries.div_ceil(n);
+        let weight_per_shard = max_weight.div_ceil(n);
         Sharded {
-            shards: (0..n).map(|_| Mutex::new(BoundedMap::new(per_shard, ttl))).collect(),
+            shards: (0..n).map(|_| Mutex::new(BoundedMap::new(per_shard, ttl, weight_per_shard))).collect(),
             hasher: Default::default(),
             evicted: AtomicU64::new(0),
             expired: AtomicU64::new(0),
@@ -37,6 +38,11 @@ impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
 
     pub fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().len()).sum()
+    }
+
+    /// Total weight held (for traces: remembered spans).
+    pub fn weight(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().weight()).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -79,5 +85,10 @@ impl<K: Hash + Eq + Clone, V> ShardGuard<'_, K, V> {
         let (v, r) = self.map.get_or_insert_with(key, now, make);
         self.owner.note(r);
         v
+    }
+
+    pub fn set_weight(&mut self, key: &K, weight: usize) {
+        let r = self.map.set_weight(key, weight);
+        self.owner.note(r);
     }
 }

@@ -108,7 +108,7 @@ pub fn process_trace<'p>(
         conversation_cost = Some(c.total_cost);
     }
 
-    Some(TraceOutcome {
+    let outcome = TraceOutcome {
         conversation: memo.conversation.clone(),
         user: memo.user.clone(),
         turn: memo.turn.filter(|_| memo.conversation.is_some()),
@@ -117,7 +117,10 @@ pub fn process_trace<'p>(
         rollups,
         trace_cost: (memo.has_usage || memo.conversation.is_some()).then_some(memo.cost),
         conversation_cost,
-    })
+    };
+    let weight = memo.spans.len();
+    shard.set_weight(trace_id, weight);
+    Some(outcome)
 }
 
 /// The top of a workflow: a span that itself names a workflow its parent is not already in, or a span of kind
