@@ -181,7 +181,7 @@ fn vercel_ai_sdk_bills_the_provider_call_not_the_outer_call() {
     );
     assert_eq!(out.status(1).as_deref(), Some("duplicate"));
     assert_eq!(out.cost(1), None);
-    assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("agent"));
+    assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("llm"));
     close(out.cost(2).unwrap(), per_m(400, GPT4O_IN) + per_m(500, GPT4O_CACHED) + per_m(90, GPT4O_OUT));
     assert_eq!(out.str(2, "gen_ai.conversation.id").as_deref(), Some("v-1"));
     assert_eq!(out.str(2, "workflow.id").as_deref(), Some("support-bot"));
@@ -205,6 +205,7 @@ fn pydantic_ai_aggregated_usage_is_not_billed() {
         ],
     );
     assert_eq!(out.status(1).as_deref(), Some("duplicate"));
+    assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("agent"));
     let total = per_m(300, GPT4O_IN) + per_m(30, GPT4O_OUT);
     close(out.cost(2).unwrap() + out.cost(3).unwrap(), total);
     close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), total);
@@ -317,4 +318,25 @@ fn langfuse_trace_name_is_a_workflow() {
     assert_eq!(out.str(2, "workflow.type").as_deref(), Some("support"));
     close(out.f64(1, "workflow.total_cost_usd").unwrap(), per_m(100, GPT4O_IN) + per_m(10, GPT4O_OUT));
     assert_eq!(out.int(1, "workflow.llm_calls"), Some(1));
+}
+
+#[test]
+fn agent_and_tool_names_give_a_kind_when_nothing_else_does() {
+    let p = processor("{}");
+    let out = enrich(
+        &p,
+        vec![
+            sp(1, 1, 0, "agent run")
+                .s("gen_ai.agent.name", "support")
+                .i("gen_ai.aggregated_usage.input_tokens", 10)
+                .i("gen_ai.aggregated_usage.output_tokens", 1),
+            sp(1, 2, 1, "running tool").s("gen_ai.tool.name", "lookup"),
+            sp(1, 3, 1, "sub agent").s("gen_ai.agent.name", "helper"),
+            sp(1, 4, 1, "chat").chat("gpt-4o", 10, 1).s("gen_ai.agent.name", "support"),
+        ],
+    );
+    assert_eq!(out.str(1, "gen_ai.l9.span.kind").as_deref(), Some("agent"));
+    assert_eq!(out.str(2, "gen_ai.l9.span.kind").as_deref(), Some("tool"));
+    assert_eq!(out.str(3, "gen_ai.l9.span.kind").as_deref(), Some("agent"));
+    assert_eq!(out.str(4, "gen_ai.l9.span.kind").as_deref(), Some("llm"), "an explicit operation wins");
 }

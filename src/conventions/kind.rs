@@ -132,8 +132,9 @@ impl Kind {
             | "ai.generateObject.doGenerate"
             | "ai.streamObject.doStream" => (Kind::Llm, VercelRole::ProviderCall),
             "ai.embed.doEmbed" | "ai.embedMany.doEmbed" => (Kind::Embedding, VercelRole::ProviderCall),
+            // The user's LLM call as the application made it; its provider calls below carry the billable usage.
             "ai.generateText" | "ai.streamText" | "ai.generateObject" | "ai.streamObject" => {
-                (Kind::Agent, VercelRole::Aggregate)
+                (Kind::Llm, VercelRole::Aggregate)
             }
             "ai.embed" | "ai.embedMany" => (Kind::Embedding, VercelRole::Aggregate),
             "ai.toolCall" => (Kind::Tool, VercelRole::Tool),
@@ -174,7 +175,7 @@ mod tests {
 
     #[test]
     fn vercel_outer_calls_are_aggregates() {
-        assert_eq!(Kind::from_vercel("ai.streamText"), Some((Kind::Agent, VercelRole::Aggregate)));
+        assert_eq!(Kind::from_vercel("ai.streamText"), Some((Kind::Llm, VercelRole::Aggregate)));
         assert_eq!(Kind::from_vercel("ai.streamText.doStream"), Some((Kind::Llm, VercelRole::ProviderCall)));
         assert_eq!(Kind::from_vercel("ai.embedMany.doEmbed"), Some((Kind::Embedding, VercelRole::ProviderCall)));
         assert_eq!(Kind::from_vercel("GET /"), None);

@@ -98,6 +98,7 @@ fn keep_kind(slot: &mut Option<(u8, Kind)>, rank: u8, kind: Option<Kind>) {
 pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>) -> Result<SpanFacts<'a>, WireError> {
     let mut f = SpanFacts::default();
     let mut vercel: Option<(Kind, VercelRole)> = Kind::from_vercel(span.name);
+    let (mut names_agent, mut names_tool) = (false, false);
     for kv in batch.attributes(span) {
         let kv = kv?;
         let Some(info) = keys.get(kv.key) else {
@@ -138,6 +139,8 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
             Fact::LlmRequestType => keep_kind(&mut f.kind, 4, Kind::from_llm_request_type(s)),
             Fact::LangfuseType => keep_kind(&mut f.kind, 5, Kind::from_langfuse(s)),
             Fact::VercelOperation => vercel = Kind::from_vercel(s).or(vercel),
+            Fact::AgentName => names_agent = true,
+            Fact::ToolName => names_tool = true,
             Fact::Provider(r) => keep_str(&mut f.provider, r, v),
             Fact::RequestModel(r) => keep_str(&mut f.request_model, r, v),
             Fact::ResponseModel(r) => keep_str(&mut f.response_model, r, v),
@@ -171,9 +174,20 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
         keep_kind(&mut f.kind, 6, Some(kind));
         f.aggregate |= role == VercelRole::Aggregate;
     }
-    if f.kind.is_none() && !f.usage.is_empty() {
-        // A model call no convention named (a custom wrapper, an older SDK): token usage means an LLM call.
-        f.kind = Some((7, Kind::Llm));
+    if f.kind.is_none() {
+        // No convention named the kind. Summed usage (pydantic-ai's agent run) means an agent; usage of its own
+        // means a model call (a custom wrapper, an older SDK); otherwise an agent or tool name tells.
+        f.kind = if f.aggregate {
+            Some((7, Kind::Agent))
+        } else if !f.usage.is_empty() {
+            Some((7, Kind::Llm))
+        } else if names_tool {
+            Some((7, Kind::Tool))
+        } else if names_agent {
+            Some((7, Kind::Agent))
+        } else {
+            None
+        };
     }
     Ok(f)
 }
