@@ -92,7 +92,6 @@ fn patch_span(
 ) {
     let f = span.facts;
     let a = &mut patch.append;
-    a.reserve(256);
     if let (Some(c), false) = (&o.conversation, f.has(OutKey::ConversationId)) {
         encode_kv_string(out::CONVERSATION_ID, c, a);
     }
