@@ -272,3 +272,23 @@ fn overlapping_siblings_of_different_models_are_different_calls() {
     assert_eq!(out.status(3).as_deref(), Some("priced"));
     assert_eq!(out.status(4).as_deref(), Some("unpriced_model"));
 }
+
+#[test]
+fn parallel_calls_of_equal_size_without_response_ids_are_both_billed() {
+    // OpenInference's openai spans carry no response id; two concurrent calls of the same size are two calls.
+    let p = processor("{}");
+    let call = |id: u64| {
+        let mut s = sp(1, id, 1, "ChatCompletion")
+            .s("openinference.span.kind", "LLM")
+            .s("llm.model_name", "gpt-4o-2024-08-06")
+            .i("llm.token_count.prompt", 100)
+            .i("llm.token_count.completion", 10);
+        s.0.start_time_unix_nano = 1_000;
+        s.0.end_time_unix_nano = 2_000;
+        s
+    };
+    let out = enrich(&p, vec![sp(1, 1, 0, "gather"), call(2), call(3)]);
+    assert_eq!(out.status(2).as_deref(), Some("priced"));
+    assert_eq!(out.status(3).as_deref(), Some("priced"));
+    close(sum_cost(&out), 2.0 * (per_m(100, 2.5) + per_m(10, 10.0)));
+}

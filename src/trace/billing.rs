@@ -100,13 +100,15 @@ pub fn decide<'p>(
     bills
 }
 
-/// Two spans report the same call when they name the same response id, or when at most one of them names one
+/// Two spans report the same call when they name the same response id, or when exactly one of them names one
 /// and they are siblings (under a known parent) of the same model with equal token counts over overlapping time
 /// (OpenInference's stream span beside the anthropic client's own span).
 fn same_call(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], a: usize, b: usize) -> bool {
     let (sa, sb) = (&tree.batch[a], &tree.batch[b]);
     match (sa.facts.response_id, sb.facts.response_id) {
         (Some(x), Some(y)) => x == y,
+        // Neither names its call: two parallel calls of equal size are as likely as one call seen twice.
+        (None, None) => false,
         _ => {
             sa.parent == sb.parent
                 && sa.parent != 0
@@ -174,6 +176,7 @@ fn seen_in_memory(tree: &Tree<'_, '_, '_>, i: usize, u: &TokenUsage) -> bool {
         }
         match (s.facts.response_id, m.response_id.as_deref()) {
             (Some(x), Some(y)) => x == y,
+            (None, None) => false,
             _ => m.parent == s.parent && s.parent != 0 && m.call.is_some_and(|c| c.same_call(&print)),
         }
     })
