@@ -186,3 +186,21 @@ fn mutated_batches_never_panic_and_valid_results_still_decode() {
     }
     assert!(ok > 0);
 }
+
+#[test]
+fn invalid_utf8_in_names_and_foreign_values_does_not_stop_enrichment() {
+    let p = processor("{}");
+    let mut bytes =
+        batch(vec![sp(1, 1, 0, "root").s("session.id", "s"), sp(1, 2, 1, "chat").chat("gpt-4o", 1000, 100)]);
+    let mut corrupt = |needle: &[u8], at: usize| {
+        let i = bytes.windows(needle.len()).position(|w| w == needle).expect("needle");
+        bytes[i + at] = 0xff;
+    };
+    corrupt(&[0x2a, 4, b'c', b'h', b'a', b't'], 2); // Span.name (field 5) "chat" -> "\xffhat"
+    corrupt(b"test-app", 0); // the resource's service.name: not ours
+    let out = p.enrich(&bytes).unwrap();
+    assert!(out.windows(4).any(|w| w == b"\xffhat"), "the name is kept as it came");
+    assert!(out.windows(8).any(|w| w == b"\xffest-app"), "foreign bytes are kept as they came");
+    let costs = out.windows(21).filter(|w| *w == b"gen_ai.usage.cost_usd").count();
+    assert_eq!(costs, 1, "the call is still priced");
+}

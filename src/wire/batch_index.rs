@@ -147,8 +147,9 @@ fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, Wire
             4 => span.parent_span_id = len_payload(&f, "Span.parent_span_id is not bytes")?,
             5 => {
                 let b = len_payload(&f, "Span.name is not a string")?;
-                span.name = std::str::from_utf8(b)
-                    .map_err(|_| WireError { offset: f.start, what: "Span.name is not UTF-8" })?;
+                // Go's pdata carries whatever bytes it was given; a name we cannot read is only a name we do not
+                // match (it is copied through untouched), not a reason to drop the batch's enrichment.
+                span.name = std::str::from_utf8(b).unwrap_or("");
             }
             7 => {
                 if let WireValue::Fixed64(t) = f.value {
