@@ -126,3 +126,26 @@ fn a_turn_given_on_an_early_child_is_kept_until_the_conversation_is_known() {
     let out = enrich(&p, vec![sp(1, 10, 0, "root").s("gen_ai.conversation.id", "late")]);
     assert_eq!(out.int(10, "gen_ai.conversation.turn"), Some(4));
 }
+
+#[test]
+fn web_traffic_with_session_and_user_ids_is_left_alone() {
+    let p = processor("{}");
+    let input = batch(vec![
+        sp(1, 1, 0, "GET /cart").s("session.id", "browser-session").s("user.id", "u-1"),
+        sp(1, 2, 1, "SELECT").s("db.system", "postgresql"),
+    ]);
+    assert_eq!(p.enrich(&input).unwrap(), input, "no GenAI content: nothing written");
+    let stats: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
+    assert_eq!(stats["traces_tracked"], 0, "and nothing remembered");
+    // The same ids on a trace that does call a model make it a conversation.
+    let out = enrich(
+        &p,
+        vec![
+            sp(2, 1, 0, "POST /chat").s("session.id", "browser-session").s("user.id", "u-1"),
+            sp(2, 2, 1, "chat").chat("gpt-4o", 10, 1),
+        ],
+    );
+    assert_eq!(out.str(2, "gen_ai.conversation.id").as_deref(), Some("browser-session"));
+    assert_eq!(out.str(2, "user.id").as_deref(), Some("u-1"));
+    assert_eq!(out.int(1, "gen_ai.conversation.turn"), Some(1));
+}

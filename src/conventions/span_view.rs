@@ -18,6 +18,8 @@ pub struct Ranked<'a> {
 #[derive(Debug, Default)]
 pub struct SpanFacts<'a> {
     pub conversation: Option<Ranked<'a>>,
+    /// Some conversation alias on this span is GenAI-specific (anything but the generic `session.id`).
+    pub conversation_key_is_genai: bool,
     pub user: Option<Ranked<'a>>,
     pub workflow_id: Option<Ranked<'a>>,
     pub workflow_type: Option<Ranked<'a>>,
@@ -52,12 +54,13 @@ impl<'a> SpanFacts<'a> {
         self.response_model.or(self.request_model).map(|(_, m)| m)
     }
 
-    /// Anything that makes a span worth remembering for its trace.
+    /// Anything that makes a span (and so its trace) GenAI content worth remembering. A user id, or a generic
+    /// `session.id`, alone is not: web and mobile traffic carries them on every request, and copying them
+    /// through non-LLM traces would cost memory and add noise. On a trace that has GenAI content they still count.
     pub fn is_relevant(&self) -> bool {
         self.kind.is_some()
             || !self.usage.is_empty()
-            || self.conversation.is_some()
-            || self.user.is_some()
+            || (self.conversation.is_some() && self.conversation_key_is_genai)
             || self.workflow_id.is_some()
             || self.workflow_type.is_some()
             || !self.propagate.is_empty()
@@ -65,6 +68,9 @@ impl<'a> SpanFacts<'a> {
             || self.turn.is_some()
     }
 }
+
+/// The OTel session key browsers and mobile apps set on every request; a conversation id only on GenAI traces.
+const GENERIC_SESSION_KEY: &[u8] = b"session.id";
 
 fn keep_best<'a>(slot: &mut Option<Ranked<'a>>, rank: u8, v: AnyValue<'a>) {
     if slot.as_ref().is_some_and(|s| s.rank <= rank) {
@@ -107,6 +113,7 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
         let v = kv.value()?;
         if let Some(r) = info.conversation {
             keep_best(&mut f.conversation, r, v);
+            f.conversation_key_is_genai |= kv.key != GENERIC_SESSION_KEY && f.conversation.is_some();
         }
         if let Some(r) = info.user {
             keep_best(&mut f.user, r, v);
