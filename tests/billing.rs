@@ -292,3 +292,23 @@ fn parallel_calls_of_equal_size_without_response_ids_are_both_billed() {
     assert_eq!(out.status(3).as_deref(), Some("priced"));
     close(sum_cost(&out), 2.0 * (per_m(100, 2.5) + per_m(10, 10.0)));
 }
+
+#[test]
+fn openlit_anthropic_input_excludes_cache_even_when_larger() {
+    let p = processor("{}");
+    let out = enrich(
+        &p,
+        vec![sp(1, 1, 0, "chat claude-sonnet-4-0")
+            .s("telemetry.sdk.name", "openlit")
+            .s("gen_ai.operation.name", "chat")
+            .s("gen_ai.provider.name", "anthropic")
+            .s("gen_ai.request.model", "claude-sonnet-4-0")
+            .s("gen_ai.response.model", "claude-sonnet-4-20250514")
+            .i("gen_ai.usage.input_tokens", 5000)
+            .i("gen_ai.usage.output_tokens", 100)
+            .i("gen_ai.usage.cache_read.input_tokens", 3000)
+            .i("gen_ai.usage.cache_creation.input_tokens", 0)],
+    );
+    // 5000 uncached (OpenLIT's count is Anthropic's raw one) + 3000 read.
+    close(out.cost(1).unwrap(), per_m(5000, SONNET_IN) + per_m(3000, SONNET_READ) + per_m(100, SONNET_OUT));
+}

@@ -30,6 +30,8 @@ pub enum Fact {
     /// `gen_ai.agent.name` / `gen_ai.agent.id`, `gen_ai.tool.name`: a kind only when no convention names one.
     AgentName,
     ToolName,
+    /// `telemetry.sdk.name` on the span: OpenLIT stamps it, and its Anthropic input counts exclude cache tokens.
+    SdkName,
     Provider(u8),
     RequestModel(u8),
     ResponseModel(u8),
@@ -106,6 +108,7 @@ const FACTS: &[(&str, Fact)] = {
         ("gen_ai.agent.name", AgentName),
         ("gen_ai.agent.id", AgentName),
         ("gen_ai.tool.name", ToolName),
+        ("telemetry.sdk.name", SdkName),
         ("gen_ai.provider.name", Provider(0)),
         ("gen_ai.system", Provider(1)),
         ("llm.provider", Provider(2)),

@@ -104,7 +104,7 @@ fn keep_kind(slot: &mut Option<(u8, Kind)>, rank: u8, kind: Option<Kind>) {
 pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>) -> Result<SpanFacts<'a>, WireError> {
     let mut f = SpanFacts::default();
     let mut vercel: Option<(Kind, VercelRole)> = Kind::from_vercel(span.name);
-    let (mut names_agent, mut names_tool) = (false, false);
+    let (mut names_agent, mut names_tool, mut openlit) = (false, false, false);
     for kv in batch.attributes(span) {
         let kv = kv?;
         let Some(info) = keys.get(kv.key) else {
@@ -148,6 +148,7 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
             Fact::VercelOperation => vercel = Kind::from_vercel(s).or(vercel),
             Fact::AgentName => names_agent = true,
             Fact::ToolName => names_tool = true,
+            Fact::SdkName => openlit = s == "openlit",
             Fact::Provider(r) => keep_str(&mut f.provider, r, v),
             Fact::RequestModel(r) => keep_str(&mut f.request_model, r, v),
             Fact::ResponseModel(r) => keep_str(&mut f.response_model, r, v),
@@ -176,6 +177,10 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
             Fact::CostUsd => f.provided_cost = v.as_f64(),
             Fact::CostStatus => f.upstream_status = CostStatus::parse(s),
         }
+    }
+    if openlit && f.provider.is_some_and(|(_, p)| p.to_ascii_lowercase().contains("anthropic")) {
+        // OpenLIT copies Anthropic's raw usage: input_tokens without the cache reads and writes beside it.
+        f.usage.input_excludes_cache = true;
     }
     if let Some((kind, role)) = vercel {
         keep_kind(&mut f.kind, 6, Some(kind));
