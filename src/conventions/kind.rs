@@ -67,6 +67,8 @@ impl Kind {
             "rerank" => Kind::Reranker,
             "create_agent" | "invoke_agent" | "plan" => Kind::Agent,
             "invoke_workflow" => Kind::Workflow,
+            // Vercel AI SDK 7: one iteration of the agent loop, between invoke_agent and its chat / tool spans.
+            "agent_step" => Kind::Chain,
             _ => return None,
         })
     }
