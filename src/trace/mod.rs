@@ -127,9 +127,10 @@ pub fn process_trace<'p>(
 /// workflow.
 fn is_workflow_top(tree: &Tree<'_, '_, '_>, inherited: &[Option<Arc<Inherited>>], i: usize) -> bool {
     let s = &tree.batch[i];
-    match s.facts.kind.map(|(_, k)| k) {
-        Some(Kind::Workflow) => return true,
-        Some(Kind::Chain) if is_outermost_chain(tree, s.parent) => return true,
+    match s.facts.kind {
+        Some((_, Kind::Workflow)) => return true,
+        // Only OpenInference's CHAIN (rank 2) stands for a workflow; other conventions' chains are steps.
+        Some((2, Kind::Chain)) if is_outermost_chain(tree, s.parent) => return true,
         _ => {}
     }
     if s.facts.workflow_id.is_none() && s.facts.workflow_type.is_none() {
