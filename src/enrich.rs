@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::contract::{self as out, CostStatus};
-use crate::conventions::{read_span, OutKey, SpanFacts};
+use crate::conventions::{kind_rank, read_span, Kind, OutKey, SpanFacts};
 use crate::processor::Processor;
 use crate::state::{SpanId, TraceId};
 use crate::stats::BatchStats;
@@ -115,8 +115,8 @@ fn patch_span(
         }
     }
     if let Some((rank, kind)) = f.kind {
-        // Rank 0 is the SDK's own gen_ai.l9.span.kind, which is already on the span and wins.
-        if rank > 0 && !f.has(OutKey::SpanKind) && kind != crate::conventions::Kind::Prompt {
+        // The SDK's own gen_ai.l9.span.kind is already on the span and wins.
+        if rank != kind_rank::L9_SDK && !f.has(OutKey::SpanKind) && kind != Kind::Prompt {
             encode_kv_string(out::SPAN_KIND, kind.as_str(), a);
         }
     }

@@ -7,5 +7,5 @@ mod usage;
 
 pub use keys::{AliasLists, KeyTable, OutKey};
 pub use kind::Kind;
-pub use span_view::{read_span, Ranked, SpanFacts};
+pub use span_view::{kind_rank, read_span, Ranked, SpanFacts};
 pub use usage::RawUsage;

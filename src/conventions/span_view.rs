@@ -69,6 +69,18 @@ impl<'a> SpanFacts<'a> {
     }
 }
 
+/// Where a span's kind came from, best first (`SpanFacts::kind` keeps the best): the SDK's own value wins.
+pub mod kind_rank {
+    pub const L9_SDK: u8 = 0;
+    pub const OPERATION: u8 = 1;
+    pub const OPENINFERENCE: u8 = 2;
+    pub const TRACELOOP: u8 = 3;
+    pub const LLM_REQUEST_TYPE: u8 = 4;
+    pub const LANGFUSE: u8 = 5;
+    pub const VERCEL: u8 = 6;
+    pub const INFERRED: u8 = 7;
+}
+
 /// The OTel session key browsers and mobile apps set on every request; a conversation id only on GenAI traces.
 const GENERIC_SESSION_KEY: &[u8] = b"session.id";
 
@@ -139,12 +151,12 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
         let s = v.as_str().unwrap_or("");
         match fact {
             Fact::Turn => f.turn = f.turn.or(v.as_count().filter(|&t| t > 0)),
-            Fact::L9Kind => keep_kind(&mut f.kind, 0, Kind::from_l9(s)),
-            Fact::Operation => keep_kind(&mut f.kind, 1, Kind::from_operation(s)),
-            Fact::OpenInferenceKind => keep_kind(&mut f.kind, 2, Kind::from_openinference(s)),
-            Fact::TraceloopKind => keep_kind(&mut f.kind, 3, Kind::from_traceloop(s)),
-            Fact::LlmRequestType => keep_kind(&mut f.kind, 4, Kind::from_llm_request_type(s)),
-            Fact::LangfuseType => keep_kind(&mut f.kind, 5, Kind::from_langfuse(s)),
+            Fact::L9Kind => keep_kind(&mut f.kind, kind_rank::L9_SDK, Kind::from_l9(s)),
+            Fact::Operation => keep_kind(&mut f.kind, kind_rank::OPERATION, Kind::from_operation(s)),
+            Fact::OpenInferenceKind => keep_kind(&mut f.kind, kind_rank::OPENINFERENCE, Kind::from_openinference(s)),
+            Fact::TraceloopKind => keep_kind(&mut f.kind, kind_rank::TRACELOOP, Kind::from_traceloop(s)),
+            Fact::LlmRequestType => keep_kind(&mut f.kind, kind_rank::LLM_REQUEST_TYPE, Kind::from_llm_request_type(s)),
+            Fact::LangfuseType => keep_kind(&mut f.kind, kind_rank::LANGFUSE, Kind::from_langfuse(s)),
             Fact::VercelOperation => vercel = Kind::from_vercel(s).or(vercel),
             Fact::AgentName => names_agent = true,
             Fact::ToolName => names_tool = true,
@@ -183,20 +195,20 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
         f.usage.input_excludes_cache = true;
     }
     if let Some((kind, role)) = vercel {
-        keep_kind(&mut f.kind, 6, Some(kind));
+        keep_kind(&mut f.kind, kind_rank::VERCEL, Some(kind));
         f.aggregate |= role == VercelRole::Aggregate;
     }
     if f.kind.is_none() {
         // No convention named the kind. Summed usage (pydantic-ai's agent run) means an agent; usage of its own
         // means a model call (a custom wrapper, an older SDK); otherwise an agent or tool name tells.
         f.kind = if f.aggregate {
-            Some((7, Kind::Agent))
+            Some((kind_rank::INFERRED, Kind::Agent))
         } else if !f.usage.is_empty() {
-            Some((7, Kind::Llm))
+            Some((kind_rank::INFERRED, Kind::Llm))
         } else if names_tool {
-            Some((7, Kind::Tool))
+            Some((kind_rank::INFERRED, Kind::Tool))
         } else if names_agent {
-            Some((7, Kind::Agent))
+            Some((kind_rank::INFERRED, Kind::Agent))
         } else {
             None
         };

@@ -13,7 +13,7 @@ pub use billing::Bill;
 pub use rollup::Rollup;
 pub use tree::BatchSpan;
 
-use crate::conventions::{Kind, Ranked};
+use crate::conventions::{kind_rank, Kind, Ranked};
 use crate::pricing::PriceTable;
 use crate::state::{Billing, Inherited, SpanId, SpanMemo, State, TraceId, TraceMemo};
 use tree::Tree;
@@ -129,8 +129,8 @@ fn is_workflow_top(tree: &Tree<'_, '_, '_>, inherited: &[Option<Arc<Inherited>>]
     let s = &tree.batch[i];
     match s.facts.kind {
         Some((_, Kind::Workflow)) => return true,
-        // Only OpenInference's CHAIN (rank 2) stands for a workflow; other conventions' chains are steps.
-        Some((2, Kind::Chain)) if is_outermost_chain(tree, s.parent) => return true,
+        // Only OpenInference's CHAIN stands for a workflow; other conventions' chains are steps.
+        Some((kind_rank::OPENINFERENCE, Kind::Chain)) if is_outermost_chain(tree, s.parent) => return true,
         _ => {}
     }
     if s.facts.workflow_id.is_none() && s.facts.workflow_type.is_none() {
