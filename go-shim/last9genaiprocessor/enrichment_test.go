@@ -24,28 +24,29 @@ import (
 	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadatatest"
 )
 
-func requireStr(t *testing.T, s ptrace.Span, key, want string) {
+// requireAttr fails unless span s has key with the given type, and returns its value.
+func requireAttr(t *testing.T, s ptrace.Span, key string, typ pcommon.ValueType) pcommon.Value {
 	t.Helper()
 	v, ok := s.Attributes().Get(key)
 	require.Truef(t, ok, "span %q: missing %s", s.Name(), key)
-	require.Equalf(t, pcommon.ValueTypeStr, v.Type(), "span %q: %s type", s.Name(), key)
-	assert.Equalf(t, want, v.Str(), "span %q: %s", s.Name(), key)
+	require.Equalf(t, typ, v.Type(), "span %q: %s type", s.Name(), key)
+	return v
+}
+
+func requireStr(t *testing.T, s ptrace.Span, key, want string) {
+	t.Helper()
+	assert.Equalf(t, want, requireAttr(t, s, key, pcommon.ValueTypeStr).Str(), "span %q: %s", s.Name(), key)
 }
 
 func requireInt(t *testing.T, s ptrace.Span, key string, want int64) {
 	t.Helper()
-	v, ok := s.Attributes().Get(key)
-	require.Truef(t, ok, "span %q: missing %s", s.Name(), key)
-	require.Equalf(t, pcommon.ValueTypeInt, v.Type(), "span %q: %s type", s.Name(), key)
-	assert.Equalf(t, want, v.Int(), "span %q: %s", s.Name(), key)
+	assert.Equalf(t, want, requireAttr(t, s, key, pcommon.ValueTypeInt).Int(), "span %q: %s", s.Name(), key)
 }
 
 func requireUSD(t *testing.T, s ptrace.Span, key string, want float64) {
 	t.Helper()
-	v, ok := s.Attributes().Get(key)
-	require.Truef(t, ok, "span %q: missing %s", s.Name(), key)
-	require.Equalf(t, pcommon.ValueTypeDouble, v.Type(), "span %q: %s type", s.Name(), key)
-	assert.InDeltaf(t, want, v.Double(), costTolerance, "span %q: %s", s.Name(), key)
+	got := requireAttr(t, s, key, pcommon.ValueTypeDouble).Double()
+	assert.InDeltaf(t, want, got, costTolerance, "span %q: %s", s.Name(), key)
 }
 
 func requireAbsent(t *testing.T, s ptrace.Span, key string) {
