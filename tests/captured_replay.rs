@@ -114,6 +114,9 @@ fn captures() -> Vec<PathBuf> {
     files
 }
 
+/// (gen_ai.conversation.id, gen_ai.conversation.turn) as a span carries them.
+type ConversationTurn = (Option<String>, Option<i64>);
+
 /// The name the capture scenarios give a span they write by hand, with usage but no call to the server.
 const MANUAL_SPAN: &str = "self_hosted_llm";
 
@@ -150,7 +153,7 @@ fn every_captured_library_bills_each_call_once_and_exactly() {
         let out = decode(&p.enrich(&batch(spans.iter().cloned().map(Sp).collect())).unwrap());
 
         let mut billed = 0;
-        let mut by_trace: HashMap<Vec<u8>, HashSet<(Option<String>, Option<i64>)>> = HashMap::new();
+        let mut by_trace: HashMap<Vec<u8>, HashSet<ConversationTurn>> = HashMap::new();
         // Priced spans to check against the server's log: (span name, model, response id, reports cache, cost).
         let mut priced = Vec::new();
         for (orig, got) in spans.iter().zip(out.spans()) {
