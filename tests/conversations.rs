@@ -149,3 +149,23 @@ fn web_traffic_with_session_and_user_ids_is_left_alone() {
     assert_eq!(out.str(2, "user.id").as_deref(), Some("u-1"));
     assert_eq!(out.int(1, "gen_ai.conversation.turn"), Some(1));
 }
+
+/// Regression: eviction by `max_traces` once forgot to give the evicted trace's spans back to the
+/// `max_remembered_spans` budget, so the budget filled with nothing and split traces lost their earlier halves.
+#[test]
+fn evicting_by_trace_count_keeps_the_span_budget_exact() {
+    let p = processor(r#"{"max_traces": 4, "max_remembered_spans": 20}"#);
+    for t in 1..=100u8 {
+        enrich(&p, vec![sp(t, 1, 0, "chat").chat("gpt-4o", 100, 10)]);
+    }
+    let stats: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
+    assert_eq!(stats["traces_tracked"], 4);
+    assert_eq!(stats["spans_remembered"], 4);
+
+    // A trace split across two batches: the call first, the root later. The root's trace cost counts the call.
+    let call = || sp(200, 2, 1, "chat").chat("gpt-4o", 1000, 450);
+    enrich(&p, vec![call()]);
+    let out = enrich(&p, vec![sp(200, 1, 0, "root").s("gen_ai.conversation.id", "c-split")]);
+    // 1000 x $2.50/M + 450 x $10/M
+    close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), 0.007);
+}

@@ -116,7 +116,8 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
                     break;
                 };
                 if self.map.get(&k).is_some_and(|e| e.stamp == stamp) {
-                    self.map.remove(&k);
+                    // Through `remove`, so the evicted entry's weight is given back to the budget.
+                    self.remove(&k);
                     removed.evicted += 1;
                 }
             }
@@ -169,6 +170,17 @@ mod tests {
         assert!(m.get_mut(&"b", t0).0.is_none());
         assert_eq!(*m.get_mut(&"a", t0).0.unwrap(), 1);
         assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn eviction_by_count_gives_the_weight_back() {
+        let t0 = Instant::now();
+        let mut m = BoundedMap::new(4, Duration::from_secs(60), 20);
+        for k in 0..100 {
+            m.get_or_insert_with(&k, t0, || ());
+            m.set_weight(&k, 1);
+        }
+        assert_eq!((m.len(), m.weight), (4, 4));
     }
 
     #[test]
