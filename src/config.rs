@@ -31,6 +31,8 @@ pub struct Config {
     pub max_traces: usize,
     pub trace_ttl: Duration,
     pub max_remembered_spans: usize,
+    /// Everything the state holds together (both tables and all they own), in bytes.
+    pub max_state_bytes: usize,
 }
 
 fn strings(list: &[&str]) -> Vec<String> {
@@ -90,6 +92,7 @@ impl Default for Config {
             trace_ttl: Duration::from_secs(300),
             // About 120 bytes each (a 96-byte SpanMemo plus its table slot): ~120 MB however large traces get.
             max_remembered_spans: 1_000_000,
+            max_state_bytes: 256 << 20,
         }
     }
 }
@@ -108,6 +111,7 @@ const KEYS: &[&str] = &[
     "max_traces",
     "trace_ttl_seconds",
     "max_remembered_spans",
+    "max_state_mib",
 ];
 
 fn err<T>(msg: String) -> Result<T, ConfigError> {
@@ -203,6 +207,13 @@ impl Config {
                 "max_conversations" => c.max_conversations = positive_count(key, v)?,
                 "max_traces" => c.max_traces = positive_count(key, v)?,
                 "max_remembered_spans" => c.max_remembered_spans = positive_count(key, v)?,
+                "max_state_mib" => {
+                    let mib = positive_count(key, v)?;
+                    if mib > 1 << 20 {
+                        return err(format!("{key}: expected at most 1048576 (1 TiB), got {mib}"));
+                    }
+                    c.max_state_bytes = mib << 20;
+                }
                 "conversation_ttl_seconds" => c.conversation_ttl = seconds(key, v)?,
                 "trace_ttl_seconds" => c.trace_ttl = seconds(key, v)?,
                 other => {
@@ -255,7 +266,7 @@ mod tests {
                 "use_default_pricing": false, "conversation_id_keys": ["thread.id"], "user_id_keys": ["u"],
                 "workflow_id_keys": ["w"], "workflow_type_keys": ["t"], "propagate_keys": ["custom.tenant"],
                 "max_conversations": 7, "conversation_ttl_seconds": 60, "max_traces": 9, "trace_ttl_seconds": 2.5,
-                "max_remembered_spans": 11}"#,
+                "max_remembered_spans": 11, "max_state_mib": 64}"#,
         )
         .unwrap();
         assert_eq!(c.pricing.len(), 1);
@@ -264,6 +275,7 @@ mod tests {
         assert_eq!(c.aliases.conversation, vec!["thread.id"]);
         assert_eq!(c.aliases.propagate, vec!["custom.tenant"]);
         assert_eq!((c.max_conversations, c.max_traces, c.max_remembered_spans), (7, 9, 11));
+        assert_eq!(c.max_state_bytes, 64 << 20);
         assert_eq!(c.trace_ttl, Duration::from_millis(2500));
     }
 }

@@ -70,6 +70,7 @@ pub fn enrich_batch(p: &Processor, input: &[u8], now: Instant) -> Result<(Vec<u8
         let Some(outcome) = process_trace(tid, &batch, &p.state, &p.prices, now) else {
             continue;
         };
+        stats.values_not_remembered += outcome.not_remembered;
         for (k, span) in batch.iter().enumerate() {
             patch_span(p, span, k, &outcome, &mut patches[span.index], &mut stats);
         }
@@ -86,7 +87,7 @@ fn patch_span(
     p: &Processor,
     span: &BatchSpan<'_, '_>,
     k: usize,
-    o: &TraceOutcome<'_>,
+    o: &TraceOutcome<'_, '_>,
     patch: &mut SpanPatch,
     stats: &mut BatchStats,
 ) {

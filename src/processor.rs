@@ -7,7 +7,7 @@ use crate::config::{Config, ConfigError};
 use crate::conventions::KeyTable;
 use crate::enrich::enrich_batch;
 use crate::pricing::PriceTable;
-use crate::state::State;
+use crate::state::{Limits, State};
 use crate::stats::Stats;
 use crate::wire::WireError;
 
@@ -24,19 +24,16 @@ impl Processor {
         let prices =
             PriceTable::build(config.pricing.clone(), config.pricing_file.as_deref(), config.use_default_pricing)
                 .map_err(|e| ConfigError(format!("pricing_file: {e}")))?;
-        Ok(Processor {
-            keys: KeyTable::new(&config.aliases),
-            state: State::new(
-                config.max_traces,
-                config.trace_ttl,
-                config.max_remembered_spans,
-                config.max_conversations,
-                config.conversation_ttl,
-            ),
-            prices,
-            stats: Stats::default(),
-            config,
+        let state = State::new(Limits {
+            max_traces: config.max_traces,
+            trace_ttl: config.trace_ttl,
+            max_spans: config.max_remembered_spans,
+            max_conversations: config.max_conversations,
+            conversation_ttl: config.conversation_ttl,
+            max_bytes: config.max_state_bytes,
         })
+        .map_err(|e| ConfigError(format!("max_state_mib: {e}")))?;
+        Ok(Processor { keys: KeyTable::new(&config.aliases), state, prices, stats: Stats::default(), config })
     }
 
     /// Builds a processor from the JSON configuration the host passes (see README "Core configuration").
@@ -86,7 +83,10 @@ impl Processor {
             "errors": s.errors.load(Relaxed),
             "conversations_tracked": c.len(),
             "traces_tracked": t.len(),
-            "spans_remembered": t.weight(),
+            "spans_remembered": t.weight().spans,
+            "state_bytes": self.state.bytes(),
+            "state_bytes_limit": self.state.limits.max_bytes,
+            "values_not_remembered": s.values_not_remembered.load(Relaxed),
             "conversation_evictions": c.evicted.load(Relaxed),
             "conversation_expirations": c.expired.load(Relaxed),
             "trace_evictions": t.evicted.load(Relaxed),

@@ -17,6 +17,8 @@ pub struct Stats {
     pub duplicate: AtomicU64,
     pub provided: AtomicU64,
     pub errors: AtomicU64,
+    /// Ids and propagated values too long to remember for later batches (still written in their own batch).
+    pub values_not_remembered: AtomicU64,
     cost_by_model: Mutex<HashMap<String, f64>>,
 }
 
@@ -26,6 +28,7 @@ pub struct BatchStats {
     pub spans_seen: u64,
     pub spans_enriched: u64,
     pub by_status: [u64; 4],
+    pub values_not_remembered: u64,
     pub cost_by_model: Vec<(String, f64)>,
 }
 
@@ -56,6 +59,7 @@ impl Stats {
         add(&self.unpriced_model, b.by_status[CostStatus::UnpricedModel as usize]);
         add(&self.provided, b.by_status[CostStatus::Provided as usize]);
         add(&self.duplicate, b.by_status[CostStatus::Duplicate as usize]);
+        add(&self.values_not_remembered, b.values_not_remembered);
         if !b.cost_by_model.is_empty() {
             let mut m = self.cost_by_model.lock();
             for (model, usd) in b.cost_by_model {

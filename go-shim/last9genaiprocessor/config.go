@@ -38,8 +38,11 @@ type Config struct {
 	ConversationTTL  time.Duration `mapstructure:"conversation_ttl"`
 	MaxTraces        int           `mapstructure:"max_traces"`
 	TraceTTL         time.Duration `mapstructure:"trace_ttl"`
-	// MaxRememberedSpans bounds the spans all remembered traces hold together (about 120 bytes each).
+	// MaxRememberedSpans bounds the spans all remembered traces hold together.
 	MaxRememberedSpans int `mapstructure:"max_remembered_spans"`
+	// MaxStateMiB bounds, in MiB, everything the processor remembers: both tables and every id and value they
+	// hold. Ids come from clients and can be megabytes long; the least recently used traces go first.
+	MaxStateMiB int `mapstructure:"max_state_mib"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -59,8 +62,11 @@ var (
 	longContextKey     = regexp.MustCompile(`^(input|output|cache_read|cache_write)_above_([1-9][0-9]*)k$`)
 )
 
-// maxTTL is the longest state lifetime the core accepts (one year).
-const maxTTL = 365 * 24 * time.Hour
+// maxTTL is the longest state lifetime the core accepts (one year); maxStateMiB its largest budget (1 TiB).
+const (
+	maxTTL      = 365 * 24 * time.Hour
+	maxStateMiB = 1 << 20
+)
 
 var _ component.Config = (*Config)(nil)
 
@@ -140,6 +146,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxRememberedSpans <= 0 {
 		bad("max_remembered_spans", "must be > 0, got %d", cfg.MaxRememberedSpans)
+	}
+	if cfg.MaxStateMiB <= 0 || cfg.MaxStateMiB > maxStateMiB {
+		bad("max_state_mib", "must be from 1 to %d, got %d", maxStateMiB, cfg.MaxStateMiB)
 	}
 	for _, ttl := range []struct {
 		key   string

@@ -25,6 +25,7 @@ func TestCreateDefaultConfig(t *testing.T) {
 		MaxTraces:          50_000,
 		TraceTTL:           5 * time.Minute,
 		MaxRememberedSpans: 1_000_000,
+		MaxStateMiB:        256,
 	}, cfg)
 	assert.NoError(t, componenttest.CheckConfigStruct(cfg))
 	assert.NoError(t, confmap.Validate(cfg))
@@ -60,11 +61,12 @@ func TestLoadConfig(t *testing.T) {
 			MaxTraces:          20,
 			TraceTTL:           30 * time.Second,
 			MaxRememberedSpans: 5000,
+			MaxStateMiB:        64,
 		}},
 		{name: "negative_price", wantErr: "pricing::gpt-4o::input: must be >= 0"},
 		{name: "missing_output", wantErr: "pricing::acme-chat-1::output: required (USD per million tokens)"},
 		{name: "missing_pricing_file", wantErr: "pricing_file: stat testdata/does-not-exist.json: no such file or directory"},
-		{name: "zero_limits", wantErr: "max_conversations: must be > 0, got 0\nmax_traces: must be > 0, got -5\nmax_remembered_spans: must be > 0, got 0"},
+		{name: "zero_limits", wantErr: "max_conversations: must be > 0, got 0\nmax_traces: must be > 0, got -5\nmax_remembered_spans: must be > 0, got 0\nmax_state_mib: must be from 1 to 1048576, got 0"},
 		{name: "short_ttls", wantErr: "conversation_ttl: must be from 1s to 8760h0m0s, got 500ms\ntrace_ttl: must be from 1s to 8760h0m0s, got 0s"},
 		{name: "empty_alias", wantErr: "conversation_id_keys: entry 1 is empty"},
 	}
@@ -139,7 +141,7 @@ func TestCoreJSON(t *testing.T) {
 		got, err := createDefaultConfig().(*Config).coreJSON()
 		require.NoError(t, err)
 		assert.JSONEq(t, `{"use_default_pricing":true,"max_conversations":100000,"conversation_ttl_seconds":86400,
-			"max_traces":50000,"trace_ttl_seconds":300,"max_remembered_spans":1000000}`, string(got))
+			"max_traces":50000,"trace_ttl_seconds":300,"max_remembered_spans":1000000,"max_state_mib":256}`, string(got))
 	})
 	t.Run("every key", func(t *testing.T) {
 		cfg := createDefaultConfig().(*Config)
@@ -171,6 +173,7 @@ func TestCoreJSON(t *testing.T) {
 			"max_traces":               50000.0,
 			"trace_ttl_seconds":        1.5,
 			"max_remembered_spans":     1000000.0,
+			"max_state_mib":            256.0,
 		}, m)
 	})
 }

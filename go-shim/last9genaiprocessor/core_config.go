@@ -19,6 +19,7 @@ type coreConfig struct {
 	MaxTraces              int                   `json:"max_traces"`
 	TraceTTLSeconds        float64               `json:"trace_ttl_seconds"`
 	MaxRememberedSpans     int                   `json:"max_remembered_spans"`
+	MaxStateMiB            int                   `json:"max_state_mib"`
 }
 
 // coreJSON renders the collector configuration as the core's JSON configuration.
@@ -36,6 +37,7 @@ func (cfg *Config) coreJSON() ([]byte, error) {
 		MaxTraces:              cfg.MaxTraces,
 		TraceTTLSeconds:        cfg.TraceTTL.Seconds(),
 		MaxRememberedSpans:     cfg.MaxRememberedSpans,
+		MaxStateMiB:            cfg.MaxStateMiB,
 	}
 	if len(cfg.Pricing) > 0 {
 		cc.Pricing = cfg.Pricing

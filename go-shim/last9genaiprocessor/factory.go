@@ -20,6 +20,7 @@ const (
 	defaultMaxTraces        = 50_000
 	defaultTraceTTL         = 5 * time.Minute
 	defaultMaxSpans         = 1_000_000
+	defaultMaxStateMiB      = 256
 )
 
 // NewFactory returns the factory for the `last9_genai` traces processor.
@@ -39,6 +40,7 @@ func createDefaultConfig() component.Config {
 		MaxTraces:          defaultMaxTraces,
 		TraceTTL:           defaultTraceTTL,
 		MaxRememberedSpans: defaultMaxSpans,
+		MaxStateMiB:        defaultMaxStateMiB,
 	}
 }
 

@@ -113,6 +113,10 @@ type coreStats struct {
 	TracesTracked         int64              `json:"traces_tracked"`
 	ConversationEvictions int64              `json:"conversation_evictions"`
 	TraceEvictions        int64              `json:"trace_evictions"`
+	SpansRemembered       int64              `json:"spans_remembered"`
+	StateBytes            int64              `json:"state_bytes"`
+	StateBytesLimit       int64              `json:"state_bytes_limit"`
+	ValuesNotRemembered   int64              `json:"values_not_remembered"`
 	CostUSDByModel        map[string]float64 `json:"cost_usd_by_model"`
 }
 

@@ -35,6 +35,8 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, attrs attri
 		tb.RegisterProcessorLast9GenaiTracesTrackedCallback(fromStats(func(s coreStats) int64 { return s.TracesTracked })),
 		tb.RegisterProcessorLast9GenaiConversationEvictionsCallback(fromStats(func(s coreStats) int64 { return s.ConversationEvictions })),
 		tb.RegisterProcessorLast9GenaiTraceEvictionsCallback(fromStats(func(s coreStats) int64 { return s.TraceEvictions })),
+		tb.RegisterProcessorLast9GenaiStateBytesCallback(fromStats(func(s coreStats) int64 { return s.StateBytes })),
+		tb.RegisterProcessorLast9GenaiValuesNotRememberedCallback(fromStats(func(s coreStats) int64 { return s.ValuesNotRemembered })),
 		tb.RegisterProcessorLast9GenaiCostCallback(func(_ context.Context, o metric.Float64Observer) error {
 			s, err := core.stats()
 			if err != nil {

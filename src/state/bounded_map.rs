@@ -3,26 +3,54 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
+use std::mem::size_of;
 use std::time::{Duration, Instant};
+
+use foldhash::fast::RandomState;
+
+/// What an entry costs against the budget: the spans a trace remembers, and the heap bytes it owns beyond the
+/// map's own slots (which `BoundedMap::table_bytes` accounts).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Weight {
+    pub spans: usize,
+    pub bytes: usize,
+}
+
+impl Weight {
+    pub const UNLIMITED: Weight = Weight { spans: usize::MAX, bytes: usize::MAX };
+
+    fn exceeds(&self, max: &Weight) -> bool {
+        self.spans > max.spans || self.bytes > max.bytes
+    }
+
+    fn add(&mut self, w: Weight) {
+        self.spans += w.spans;
+        self.bytes += w.bytes;
+    }
+
+    fn sub(&mut self, w: Weight) {
+        self.spans -= w.spans;
+        self.bytes -= w.bytes;
+    }
+}
 
 struct Entry<V> {
     value: V,
     stamp: u64,
     touched: Instant,
-    /// What the entry costs against the budget (for a trace: the spans it remembers).
-    weight: usize,
+    weight: Weight,
 }
 
 /// Recency is kept as a queue of (key, stamp) with lazy deletion: touching an entry pushes a new stamp and the
 /// old queue element becomes stale. The queue is compacted when stale elements outnumber live ones.
 pub struct BoundedMap<K, V> {
-    map: HashMap<K, Entry<V>>,
+    map: HashMap<K, Entry<V>, RandomState>,
     order: VecDeque<(K, u64)>,
     next_stamp: u64,
     capacity: usize,
     ttl: Duration,
-    weight: usize,
-    max_weight: usize,
+    weight: Weight,
+    max_weight: Weight,
 }
 
 /// What a call removed to stay within bounds.
@@ -32,33 +60,68 @@ pub struct Removed {
     pub expired: u64,
 }
 
+/// Stale queue elements allowed beyond twice the live entries before the queue is compacted.
+const QUEUE_SLACK: usize = 64;
+
+/// The buckets hashbrown allocates to hold `entries` (its `capacity_to_buckets`).
+fn buckets_for(entries: usize) -> usize {
+    match entries {
+        0..=3 => 4,
+        4..=7 => 8,
+        _ => (entries * 8).div_ceil(7).next_power_of_two(),
+    }
+}
+
 impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
-    pub fn new(capacity: usize, ttl: Duration, max_weight: usize) -> Self {
+    pub fn new(capacity: usize, ttl: Duration, max_weight: Weight) -> Self {
         BoundedMap {
-            map: HashMap::new(),
+            map: HashMap::default(),
             order: VecDeque::new(),
             next_stamp: 0,
             capacity: capacity.max(1),
             ttl,
-            weight: 0,
+            weight: Weight::default(),
             max_weight,
         }
     }
 
+    /// The most memory the map's own structure (table slots and recency queue, without what entries own) can
+    /// take at `capacity` entries. hashbrown never shrinks, and the tombstones evictions leave make it grow until
+    /// its usable capacity is at least twice the entries (then it rehashes in place); the queue grows by doubling
+    /// up to twice the entries plus the slack before it is compacted.
+    pub fn max_table_bytes(capacity: usize) -> usize {
+        let capacity = capacity.max(1);
+        let queue = (2 * capacity + QUEUE_SLACK + 1).next_power_of_two();
+        buckets_for(2 * capacity + 2) * (size_of::<(K, Entry<V>)>() + 1) + queue * size_of::<(K, u64)>()
+    }
+
+    /// What the map's structure takes now.
+    pub fn table_bytes(&self) -> usize {
+        // hashbrown reports 7/8 of its buckets as capacity (buckets - 1 below 8 buckets).
+        let cap = self.map.capacity();
+        let buckets = match cap {
+            0 => 0,
+            1..=7 => cap + 1,
+            _ => cap / 7 * 8,
+        };
+        buckets * (size_of::<(K, Entry<V>)>() + 1) + self.order.capacity() * size_of::<(K, u64)>()
+    }
+
     fn remove(&mut self, k: &K) {
         if let Some(e) = self.map.remove(k) {
-            self.weight -= e.weight;
+            self.weight.sub(e.weight);
         }
     }
 
     /// Records what `key` now weighs, then evicts least recently used entries (never `key` itself) until the map
-    /// is within its weight budget again.
-    pub fn set_weight(&mut self, key: &K, weight: usize) -> Removed {
+    /// is within its budget again.
+    pub fn set_weight(&mut self, key: &K, weight: Weight) -> Removed {
         let mut removed = Removed::default();
         let Some(e) = self.map.get_mut(key) else { return removed };
-        self.weight = self.weight - e.weight + weight;
+        self.weight.sub(e.weight);
+        self.weight.add(weight);
         e.weight = weight;
-        while self.weight > self.max_weight {
+        while self.weight.exceeds(&self.max_weight) {
             let Some((k, stamp)) = self.order.pop_front() else { break };
             if &k == key {
                 // The entry being weighed is the most recent: everything older is gone already.
@@ -77,7 +140,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
         self.map.len()
     }
 
-    pub fn weight(&self) -> usize {
+    pub fn weight(&self) -> Weight {
         self.weight
     }
 
@@ -122,7 +185,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
                 }
             }
             let stamp = self.stamp();
-            self.map.insert(key.clone(), Entry { value: make(), stamp, touched: now, weight: 0 });
+            self.map.insert(key.clone(), Entry { value: make(), stamp, touched: now, weight: Weight::default() });
             self.order.push_back((key.clone(), stamp));
         } else {
             let stamp = self.stamp();
@@ -146,7 +209,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     }
 
     fn compact(&mut self) {
-        if self.order.len() <= 2 * self.map.len() + 64 {
+        if self.order.len() <= 2 * self.map.len() + QUEUE_SLACK {
             return;
         }
         let map = &self.map;
@@ -158,10 +221,18 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
 mod tests {
     use super::*;
 
+    fn spans(n: usize) -> Weight {
+        Weight { spans: n, bytes: 0 }
+    }
+
+    fn span_budget(n: usize) -> Weight {
+        Weight { spans: n, bytes: usize::MAX }
+    }
+
     #[test]
     fn evicts_least_recently_used_when_full() {
         let t0 = Instant::now();
-        let mut m = BoundedMap::new(2, Duration::from_secs(60), usize::MAX);
+        let mut m = BoundedMap::new(2, Duration::from_secs(60), Weight::UNLIMITED);
         m.get_or_insert_with(&"a", t0, || 1);
         m.get_or_insert_with(&"b", t0, || 2);
         m.get_mut(&"a", t0); // a is now more recent than b
@@ -175,18 +246,18 @@ mod tests {
     #[test]
     fn eviction_by_count_gives_the_weight_back() {
         let t0 = Instant::now();
-        let mut m = BoundedMap::new(4, Duration::from_secs(60), 20);
+        let mut m = BoundedMap::new(4, Duration::from_secs(60), span_budget(20));
         for k in 0..100 {
             m.get_or_insert_with(&k, t0, || ());
-            m.set_weight(&k, 1);
+            m.set_weight(&k, spans(1));
         }
-        assert_eq!((m.len(), m.weight), (4, 4));
+        assert_eq!((m.len(), m.weight), (4, spans(4)));
     }
 
     #[test]
     fn expires_idle_entries() {
         let t0 = Instant::now();
-        let mut m = BoundedMap::new(10, Duration::from_secs(5), usize::MAX);
+        let mut m = BoundedMap::new(10, Duration::from_secs(5), Weight::UNLIMITED);
         m.get_or_insert_with(&1, t0, || "x");
         m.get_or_insert_with(&2, t0 + Duration::from_secs(4), || "y");
         let removed = m.expire(t0 + Duration::from_secs(6));
@@ -197,30 +268,58 @@ mod tests {
     #[test]
     fn queue_stays_bounded_under_repeated_touches() {
         let t0 = Instant::now();
-        let mut m = BoundedMap::new(4, Duration::from_secs(5), usize::MAX);
+        let mut m = BoundedMap::new(4, Duration::from_secs(5), Weight::UNLIMITED);
         for _ in 0..10_000 {
             m.get_or_insert_with(&7, t0, || 0);
         }
-        assert!(m.order.len() <= 2 * m.map.len() + 65);
+        assert!(m.order.len() <= 2 * m.map.len() + QUEUE_SLACK + 1);
     }
 
     #[test]
     fn evicts_oldest_entries_until_within_the_weight_budget() {
         let t0 = Instant::now();
-        let mut m = BoundedMap::new(100, Duration::from_secs(60), 10);
+        let mut m = BoundedMap::new(100, Duration::from_secs(60), span_budget(10));
         for k in 1..=3 {
             m.get_or_insert_with(&k, t0, || ());
-            assert_eq!(m.set_weight(&k, 4).evicted, u64::from(k == 3));
+            assert_eq!(m.set_weight(&k, spans(4)).evicted, u64::from(k == 3));
         }
         // 1 was the least recently used: 2 and 3 remain, 8 of 10.
         assert!(m.get_mut(&1, t0).0.is_none());
-        assert_eq!((m.len(), m.weight), (2, 8));
+        assert_eq!((m.len(), m.weight), (2, spans(8)));
         // An entry heavier than the whole budget stays, alone.
         m.get_or_insert_with(&9, t0, || ());
-        assert_eq!(m.set_weight(&9, 50).evicted, 2);
-        assert_eq!((m.len(), m.weight), (1, 50));
+        assert_eq!(m.set_weight(&9, spans(50)).evicted, 2);
+        assert_eq!((m.len(), m.weight), (1, spans(50)));
         // Expiry gives the weight back.
         m.expire(t0 + Duration::from_secs(61));
-        assert_eq!((m.len(), m.weight), (0, 0));
+        assert_eq!((m.len(), m.weight), (0, Weight::default()));
+    }
+
+    #[test]
+    fn a_byte_budget_evicts_like_a_span_budget() {
+        let t0 = Instant::now();
+        let mut m = BoundedMap::new(100, Duration::from_secs(60), Weight { spans: usize::MAX, bytes: 1000 });
+        for k in 0..10 {
+            m.get_or_insert_with(&k, t0, || ());
+            m.set_weight(&k, Weight { spans: 1, bytes: 300 });
+        }
+        assert_eq!((m.len(), m.weight), (3, Weight { spans: 3, bytes: 900 }));
+    }
+
+    #[test]
+    fn the_table_never_outgrows_its_bound() {
+        let t0 = Instant::now();
+        let mut m = BoundedMap::new(1000, Duration::from_secs(60), Weight::UNLIMITED);
+        for k in 0..50_000u64 {
+            m.get_or_insert_with(&k, t0, || [0u8; 40]);
+            m.get_mut(&(k / 2), t0);
+            let (now, max) = (m.table_bytes(), BoundedMap::<u64, [u8; 40]>::max_table_bytes(1000));
+            assert!(
+                now <= max,
+                "at {k}: {now} > {max} (map cap {}, queue cap {})",
+                m.map.capacity(),
+                m.order.capacity()
+            );
+        }
     }
 }

@@ -1,41 +1,80 @@
 //! Memory across batches, and the only place with locks: per-trace memory and conversations, each bounded by
-//! a maximum entry count (least recently used evicted) and an idle TTL, with evictions counted.
+//! a maximum entry count (least recently used evicted), an idle TTL and, together, a byte budget.
 
 mod bounded_map;
 mod conversation_state;
+mod digest;
 mod sharded;
 mod trace_state;
 
 use std::time::{Duration, Instant};
 
+pub use bounded_map::Weight;
 pub use conversation_state::ConversationMemo;
+pub use digest::{conversation_key, response_key, ConversationKey};
 pub use sharded::{ShardGuard, Sharded};
-pub use trace_state::{Billing, CallPrint, Inherited, SpanId, SpanMemo, TraceId, TraceMemo, MAX_SPANS_PER_TRACE};
+pub use trace_state::{
+    Billing, CallPrint, Inherited, Kept, SpanId, SpanMemo, TraceId, TraceMemo, MAX_REMEMBERED_VALUE_BYTES,
+    MAX_SPANS_PER_TRACE,
+};
 pub(crate) use trace_state::{SpanMap, SpanSet};
+
+/// Limits of the state, as configured.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_traces: usize,
+    pub trace_ttl: Duration,
+    pub max_spans: usize,
+    pub max_conversations: usize,
+    pub conversation_ttl: Duration,
+    /// Everything together: both tables' structure and all they own.
+    pub max_bytes: usize,
+}
+
+impl Limits {
+    /// The bytes both tables' structure can take when full. What is left of `max_bytes` is what remembered
+    /// traces may own (ids, span memos); conversations own nothing beyond their slot.
+    pub fn table_bytes(&self) -> usize {
+        Sharded::<TraceId, TraceMemo>::max_table_bytes(self.max_traces, self.max_spans)
+            + Sharded::<ConversationKey, ConversationMemo>::max_table_bytes(self.max_conversations, usize::MAX)
+    }
+}
 
 pub struct State {
     pub traces: Sharded<TraceId, TraceMemo>,
-    pub conversations: Sharded<Box<str>, ConversationMemo>,
+    pub conversations: Sharded<ConversationKey, ConversationMemo>,
+    pub limits: Limits,
 }
 
 impl State {
-    /// `max_spans` bounds the spans all remembered traces hold together: with `max_traces` alone one huge trace
-    /// per slot could hold gigabytes.
-    pub fn new(
-        max_traces: usize,
-        trace_ttl: Duration,
-        max_spans: usize,
-        max_conversations: usize,
-        conversation_ttl: Duration,
-    ) -> State {
-        State {
-            traces: Sharded::new(max_traces, trace_ttl, max_spans),
-            conversations: Sharded::new(max_conversations, conversation_ttl, usize::MAX),
+    /// `Err` names the limit that leaves less than half of `max_bytes` for what traces own.
+    pub fn new(limits: Limits) -> Result<State, String> {
+        let tables = limits.table_bytes();
+        if tables > limits.max_bytes / 2 {
+            return Err(format!(
+                "{} traces and {} conversations need {} MiB for their tables alone, more than half of the state \
+                 budget of {} MiB: raise the budget or lower max_traces / max_conversations",
+                limits.max_traces,
+                limits.max_conversations,
+                tables.div_ceil(1 << 20),
+                limits.max_bytes >> 20
+            ));
         }
+        let owned = Weight { spans: limits.max_spans, bytes: limits.max_bytes - tables };
+        Ok(State {
+            traces: Sharded::new(limits.max_traces, limits.trace_ttl, owned),
+            conversations: Sharded::new(limits.max_conversations, limits.conversation_ttl, Weight::UNLIMITED),
+            limits,
+        })
     }
 
     pub fn expire(&self, now: Instant) {
         self.traces.expire_all(now);
         self.conversations.expire_all(now);
+    }
+
+    /// Bytes held now by both tables and everything they own (never more than `limits.max_bytes`).
+    pub fn bytes(&self) -> usize {
+        self.traces.bytes() + self.conversations.bytes()
     }
 }

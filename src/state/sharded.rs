@@ -5,27 +5,35 @@ use std::hash::{BuildHasher, Hash};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use foldhash::fast::RandomState;
 use parking_lot::{Mutex, MutexGuard};
 
-use super::bounded_map::{BoundedMap, Removed};
+use super::bounded_map::{BoundedMap, Removed, Weight};
+
+/// At most this many shards: enough that two collector threads rarely meet on one lock.
+const MAX_SHARDS: usize = 32;
+/// A shard holds at least this many entries (and spans), so small limits get fewer shards and the total stays
+/// close to what was configured.
+const MIN_ENTRIES_PER_SHARD: usize = 64;
+const MIN_SPANS_PER_SHARD: usize = 1024;
 
 pub struct Sharded<K, V> {
     shards: Box<[Mutex<BoundedMap<K, V>>]>,
-    hasher: std::collections::hash_map::RandomState,
+    hasher: RandomState,
     pub evicted: AtomicU64,
     pub expired: AtomicU64,
 }
 
 impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
-    /// `max_entries` and `max_weight` are split evenly across shards (rounded up); small limits get fewer shards
-    /// so the total stays close to what was configured.
-    pub fn new(max_entries: usize, ttl: Duration, max_weight: usize) -> Self {
-        let n = (max_entries / 64).min(max_weight / 1024).clamp(1, 32);
+    /// `max_entries` and `max_weight` are split evenly across shards (rounded up).
+    pub fn new(max_entries: usize, ttl: Duration, max_weight: Weight) -> Self {
+        let n = (max_entries / MIN_ENTRIES_PER_SHARD).min(max_weight.spans / MIN_SPANS_PER_SHARD).clamp(1, MAX_SHARDS);
         let per_shard = max_entries.div_ceil(n);
-        let weight_per_shard = max_weight.div_ceil(n);
+        let split = |w: usize| if w == usize::MAX { w } else { w.div_ceil(n) };
+        let shard_weight = Weight { spans: split(max_weight.spans), bytes: split(max_weight.bytes) };
         Sharded {
-            shards: (0..n).map(|_| Mutex::new(BoundedMap::new(per_shard, ttl, weight_per_shard))).collect(),
-            hasher: Default::default(),
+            shards: (0..n).map(|_| Mutex::new(BoundedMap::new(per_shard, ttl, shard_weight))).collect(),
+            hasher: RandomState::default(),
             evicted: AtomicU64::new(0),
             expired: AtomicU64::new(0),
         }
@@ -40,17 +48,36 @@ impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
         self.shards.iter().map(|s| s.lock().len()).sum()
     }
 
-    /// Total weight held (for traces: remembered spans).
-    pub fn weight(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().weight()).sum()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Runs the TTL sweep on every shard (the host calls stats periodically, which keeps idle memory bounded
-    /// even when no new spans arrive).
+    /// Total weight held: remembered spans, and heap bytes owned by the entries.
+    pub fn weight(&self) -> Weight {
+        self.shards.iter().fold(Weight::default(), |acc, s| {
+            let w = s.lock().weight();
+            Weight { spans: acc.spans + w.spans, bytes: acc.bytes + w.bytes }
+        })
+    }
+
+    /// Bytes held now: the tables' own structure plus what the entries own.
+    pub fn bytes(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| {
+                let s = s.lock();
+                s.table_bytes() + s.weight().bytes
+            })
+            .sum()
+    }
+
+    /// The most the tables' structure can take when every shard is full (entry-owned bytes not included).
+    pub fn max_table_bytes(max_entries: usize, max_spans: usize) -> usize {
+        let n = (max_entries / MIN_ENTRIES_PER_SHARD).min(max_spans / MIN_SPANS_PER_SHARD).clamp(1, MAX_SHARDS);
+        n * BoundedMap::<K, V>::max_table_bytes(max_entries.div_ceil(n))
+    }
+
+    /// Runs the TTL sweep on every shard.
     pub fn expire_all(&self, now: Instant) {
         for s in self.shards.iter() {
             let r = s.lock().expire(now);
@@ -87,7 +114,7 @@ impl<K: Hash + Eq + Clone, V> ShardGuard<'_, K, V> {
         v
     }
 
-    pub fn set_weight(&mut self, key: &K, weight: usize) {
+    pub fn set_weight(&mut self, key: &K, weight: Weight) {
         let r = self.map.set_weight(key, weight);
         self.owner.note(r);
     }

@@ -4,7 +4,7 @@
 use super::tree::{BatchSpan, Tree};
 use crate::contract::CostStatus;
 use crate::pricing::{cost, Cost, PriceTable, TokenUsage};
-use crate::state::{Billing, CallPrint};
+use crate::state::{response_key, Billing, CallPrint};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bill<'p> {
@@ -170,11 +170,12 @@ fn clusters(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], candidates: &
 fn seen_in_memory(tree: &Tree<'_, '_, '_>, i: usize, u: &TokenUsage) -> bool {
     let s = &tree.batch[i];
     let print = call_print(s, u);
+    let response = s.facts.response_id.map(response_key);
     tree.memo.spans.iter().any(|(id, m)| {
         if m.billing.is_none() || tree.by_id.contains_key(id) {
             return false;
         }
-        match (s.facts.response_id, m.response_id.as_deref()) {
+        match (response, m.response_id) {
             (Some(x), Some(y)) => x == y,
             (None, None) => false,
             _ => m.parent == s.parent && s.parent != 0 && m.call.is_some_and(|c| c.same_call(&print)),

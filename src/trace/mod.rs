@@ -15,13 +15,15 @@ pub use tree::BatchSpan;
 
 use crate::conventions::{kind_rank, Kind, Ranked};
 use crate::pricing::PriceTable;
-use crate::state::{Billing, Inherited, SpanId, SpanMemo, State, TraceId, TraceMemo};
+use crate::state::{
+    conversation_key, response_key, Billing, Inherited, Kept, SpanId, SpanMemo, State, TraceId, TraceMemo,
+};
 use tree::Tree;
 
 /// Everything the writer needs to patch the spans of one trace in this batch (vectors parallel to the batch).
-pub struct TraceOutcome<'p> {
-    pub conversation: Option<Box<str>>,
-    pub user: Option<Box<str>>,
+pub struct TraceOutcome<'p, 'f> {
+    pub conversation: Option<Text<'f>>,
+    pub user: Option<Text<'f>>,
     pub turn: Option<u64>,
     pub bills: Vec<Option<Bill<'p>>>,
     pub inherited: Vec<Option<Arc<Inherited>>>,
@@ -29,23 +31,50 @@ pub struct TraceOutcome<'p> {
     /// Written on root spans: this trace's cost so far (when it has usage) and the conversation's running total.
     pub trace_cost: Option<f64>,
     pub conversation_cost: Option<f64>,
+    /// Values seen in this batch that were too long to remember for later ones.
+    pub not_remembered: u64,
 }
 
-fn best<'x>(values: impl Iterator<Item = &'x Ranked<'x>>) -> Option<Box<str>> {
-    // Lowest rank wins; among equals the first span in the batch.
+/// Lowest rank wins; among equals the first span in the batch.
+fn best<'f>(values: impl Iterator<Item = &'f Ranked<'f>>) -> Option<&'f str> {
     values
         .fold(None::<&Ranked<'_>>, |b, r| if b.is_some_and(|b| b.rank <= r.rank) { b } else { Some(r) })
-        .map(|r| r.value.as_ref().into())
+        .map(|r| r.value.as_ref())
+}
+
+/// A string to write on this batch's spans: remembered from an earlier batch, or read from this one.
+#[derive(Debug, Clone)]
+pub enum Text<'f> {
+    Kept(Arc<str>),
+    Batch(&'f str),
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Kept(s) => s,
+            Text::Batch(s) => s,
+        }
+    }
+}
+
+/// What to write for a remembered value: the kept copy, else (too long to keep) this batch's own copy, if any.
+fn text<'f>(kept: &Kept, batch: Option<&'f str>, same: impl Fn(&str) -> bool) -> Option<Text<'f>> {
+    match kept {
+        Kept::Value(v) => Some(Text::Kept(v.clone())),
+        Kept::TooLong => batch.filter(|b| same(b)).map(Text::Batch),
+    }
 }
 
 /// Returns None when neither this batch nor memory says anything about the trace (most non-GenAI traffic).
-pub fn process_trace<'p>(
+pub fn process_trace<'p, 'f>(
     trace_id: &TraceId,
-    batch: &[BatchSpan<'_, '_>],
+    batch: &[BatchSpan<'f, '_>],
     state: &State,
     prices: &'p PriceTable,
     now: Instant,
-) -> Option<TraceOutcome<'p>> {
+) -> Option<TraceOutcome<'p, 'f>> {
     let relevant = batch.iter().any(|s| s.facts.is_relevant());
     let mut shard = state.traces.shard(trace_id);
     let memo: &mut TraceMemo = if relevant {
@@ -63,11 +92,17 @@ pub fn process_trace<'p>(
         (bills, inherited, tops)
     };
 
+    let mut not_remembered = 0;
+    let batch_conversation = best(batch.iter().filter_map(|s| s.facts.conversation.as_ref()));
+    let batch_user = best(batch.iter().filter_map(|s| s.facts.user.as_ref()));
     if memo.conversation.is_none() {
-        memo.conversation = best(batch.iter().filter_map(|s| s.facts.conversation.as_ref()));
+        memo.conversation = batch_conversation.map(|c| (conversation_key(c), Kept::of(c)));
     }
     if memo.user.is_none() {
-        memo.user = best(batch.iter().filter_map(|s| s.facts.user.as_ref()));
+        memo.user = batch_user.map(Kept::of);
+    }
+    for kept in [memo.conversation.as_ref().map(|(_, k)| k), memo.user.as_ref()].into_iter().flatten() {
+        not_remembered += u64::from(*kept == Kept::TooLong);
     }
     if memo.given_turn.is_none() {
         memo.given_turn = batch.iter().find_map(|s| s.facts.turn);
@@ -82,10 +117,10 @@ pub fn process_trace<'p>(
             memo.cost += c;
         }
         memo.has_usage |= billing.is_some();
-        let response_id = billing.and(s.facts.response_id).map(Into::into);
+        let response_id = billing.and(s.facts.response_id).map(response_key);
         let call = billing.and(usage[i].as_ref()).map(|u| billing::call_print(s, u));
         let kind = s.facts.kind.map(|(_, k)| k);
-        memo.remember(
+        not_remembered += memo.remember(
             s.id,
             SpanMemo { parent: s.parent, kind, billing, response_id, call, inherited: inherited[i].clone() },
         );
@@ -97,9 +132,9 @@ pub fn process_trace<'p>(
     };
 
     let mut conversation_cost = None;
-    if let Some(conv) = memo.conversation.clone() {
-        let mut cshard = state.conversations.shard(&conv);
-        let c = cshard.get_or_insert_with(&conv, now, Default::default);
+    if let Some((key, _)) = &memo.conversation {
+        let mut cshard = state.conversations.shard(key);
+        let c = cshard.get_or_insert_with(key, now, Default::default);
         if memo.turn.is_none() {
             memo.turn = Some(c.take_turn(memo.given_turn));
         }
@@ -109,16 +144,20 @@ pub fn process_trace<'p>(
     }
 
     let outcome = TraceOutcome {
-        conversation: memo.conversation.clone(),
-        user: memo.user.clone(),
+        conversation: memo
+            .conversation
+            .as_ref()
+            .and_then(|(key, kept)| text(kept, batch_conversation, |c| conversation_key(c) == *key)),
+        user: memo.user.as_ref().and_then(|kept| text(kept, batch_user, |_| true)),
         turn: memo.turn.filter(|_| memo.conversation.is_some()),
         bills,
         inherited,
         rollups,
         trace_cost: (memo.has_usage || memo.conversation.is_some()).then_some(memo.cost),
         conversation_cost,
+        not_remembered,
     };
-    let weight = memo.spans.len();
+    let weight = memo.weight();
     shard.set_weight(trace_id, weight);
     Some(outcome)
 }

@@ -39,8 +39,10 @@ type TelemetryBuilder struct {
 	ProcessorLast9GenaiSpansPriced           metric.Int64ObservableCounter
 	ProcessorLast9GenaiSpansSeen             metric.Int64ObservableCounter
 	ProcessorLast9GenaiSpansUnpricedModel    metric.Int64ObservableCounter
+	ProcessorLast9GenaiStateBytes            metric.Int64ObservableGauge
 	ProcessorLast9GenaiTraceEvictions        metric.Int64ObservableCounter
 	ProcessorLast9GenaiTracesTracked         metric.Int64ObservableGauge
+	ProcessorLast9GenaiValuesNotRemembered   metric.Int64ObservableCounter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -204,6 +206,21 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiSpansUnpricedModelCa
 	return nil
 }
 
+// RegisterProcessorLast9GenaiStateBytesCallback sets callback for observable ProcessorLast9GenaiStateBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiStateBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiStateBytes, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiStateBytes)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
 // RegisterProcessorLast9GenaiTraceEvictionsCallback sets callback for observable ProcessorLast9GenaiTraceEvictions metric.
 func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiTraceEvictionsCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
@@ -225,6 +242,21 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiTracesTrackedCallbac
 		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiTracesTracked, obs: o})
 		return nil
 	}, builder.ProcessorLast9GenaiTracesTracked)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorLast9GenaiValuesNotRememberedCallback sets callback for observable ProcessorLast9GenaiValuesNotRemembered metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiValuesNotRememberedCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiValuesNotRemembered, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiValuesNotRemembered)
 	if err != nil {
 		return err
 	}
@@ -338,6 +370,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiStateBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_last9_genai_state_bytes",
+		metric.WithDescription("Bytes the processor's memory holds (trace and conversation tables and every id and value in them); never above max_state_mib. [Development]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiTraceEvictions, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_trace_evictions",
 		metric.WithDescription("Traces dropped from memory by max_traces or trace_ttl. [Development]"),
@@ -348,6 +386,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_last9_genai_traces_tracked",
 		metric.WithDescription("Traces currently held in memory so that late spans of a trace are enriched consistently. [Development]"),
 		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiValuesNotRemembered, err = builder.meter.Int64ObservableCounter(
+		"otelcol_processor_last9_genai_values_not_remembered",
+		metric.WithDescription("Conversation, user, workflow or propagated values longer than 4 KiB, written on the spans of their own batch but not remembered for later batches. [Development]"),
+		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs
