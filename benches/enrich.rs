@@ -104,7 +104,7 @@ fn batch(genai: bool) -> Vec<u8> {
 /// a trace; repeating one would turn every call into a duplicate and skip the work we want to measure).
 fn trace_id_offsets(b: &[u8]) -> Vec<usize> {
     let idx = BatchIndex::parse(b).unwrap();
-    idx.spans.iter().map(|s| s.trace_id.as_ptr() as usize - b.as_ptr() as usize).collect()
+    idx.spans.iter().map(|s| s.head.trace_id.as_ptr() as usize - b.as_ptr() as usize).collect()
 }
 
 fn bench(c: &mut Criterion) {

@@ -1,15 +1,17 @@
-//! The pipeline for one batch: bytes -> span views -> per-trace decisions -> attribute patches -> bytes.
+//! The pipeline for one batch: spans -> span views -> per-trace decisions -> changes, whatever the formats.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::contract::{self as out, CostStatus};
-use crate::conventions::{kind_rank, read_span, Kind, OutKey, SpanFacts};
+use crate::batch::Batch;
+use crate::contract::CostStatus;
+use crate::conventions::{kind_rank, read_span, KeyIndex, KeyTable, Kind, OutKey, SpanFacts};
+use crate::patch::{PatchSink, Val};
 use crate::processor::Processor;
 use crate::state::{SpanId, TraceId};
 use crate::stats::BatchStats;
 use crate::trace::{process_trace, BatchSpan, Bill, TraceOutcome};
-use crate::wire::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string, BatchIndex, SpanPatch, WireError};
+use crate::wire::WireError;
 
 fn trace_id(bytes: &[u8]) -> Option<TraceId> {
     // An empty or all-zero trace id groups nothing; other lengths are invalid OTLP but still group consistently.
@@ -29,138 +31,184 @@ fn span_id(bytes: &[u8]) -> SpanId {
     u64::from_le_bytes(id)
 }
 
-/// Enriches one batch. All reading (and so every error) happens before any memory is touched, so a malformed
-/// batch leaves the processor exactly as it was.
-pub fn enrich_batch(p: &Processor, input: &[u8], now: Instant) -> Result<(Vec<u8>, BatchStats), WireError> {
-    let index = BatchIndex::parse(input)?;
-    let facts: Vec<SpanFacts<'_>> =
-        index.spans.iter().map(|s| read_span(&p.keys, &index, s)).collect::<Result<_, _>>()?;
-    let mut stats = BatchStats { spans_seen: index.spans.len() as u64, ..Default::default() };
+/// Enriches one batch, giving every change to `sink`. All reading (and so every error) happens before any memory
+/// is touched, so a malformed batch leaves the processor exactly as it was. With `hold`, the spans of a GenAI
+/// trace whose root has not been seen yet are handed back to be held instead of enriched.
+pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
+    p: &Processor,
+    batch: &B,
+    now: Instant,
+    hold: bool,
+    sink: &mut S,
+) -> Result<BatchStats, WireError> {
+    let facts: Vec<SpanFacts<'a>> = (0..batch.len()).map(|i| read_span(&p.keys, batch, i)).collect::<Result<_, _>>()?;
+    let mut stats = BatchStats { spans_seen: batch.len() as u64, ..Default::default() };
 
     // Traces in order of their earliest start time in the batch, so that two turns of one conversation
     // arriving together are numbered in the order they happened.
     let mut groups: Vec<(TraceId, u64, Vec<usize>)> = Vec::new();
-    let mut by_trace: HashMap<TraceId, usize> = HashMap::new();
-    for (i, s) in index.spans.iter().enumerate() {
-        let Some(t) = trace_id(s.trace_id) else {
+    let mut by_trace: HashMap<TraceId, usize, foldhash::fast::RandomState> = HashMap::default();
+    for i in 0..batch.len() {
+        let head = batch.head(i);
+        let Some(t) = trace_id(head.trace_id) else {
             continue;
         };
         let g = *by_trace.entry(t).or_insert_with(|| {
             groups.push((t, u64::MAX, Vec::new()));
             groups.len() - 1
         });
-        groups[g].1 = groups[g].1.min(s.start_time_unix_nano);
+        groups[g].1 = groups[g].1.min(head.start);
         groups[g].2.push(i);
     }
     groups.sort_by_key(|g| g.1);
 
-    let mut patches = vec![SpanPatch::default(); index.spans.len()];
     for (tid, _, members) in &groups {
-        let batch: Vec<BatchSpan<'_, '_>> = members
+        if hold && should_hold(p, batch, &facts, tid, members) {
+            for &i in members {
+                sink.hold(i);
+            }
+            stats.spans_held += members.len() as u64;
+            continue;
+        }
+        let spans: Vec<BatchSpan<'_, '_>> = members
             .iter()
-            .map(|&i| BatchSpan {
-                index: i,
-                id: span_id(index.spans[i].span_id),
-                parent: span_id(index.spans[i].parent_span_id),
-                start: index.spans[i].start_time_unix_nano,
-                end: index.spans[i].end_time_unix_nano,
-                facts: &facts[i],
+            .map(|&i| {
+                let h = batch.head(i);
+                BatchSpan {
+                    index: i,
+                    id: span_id(h.span_id),
+                    parent: span_id(h.parent_span_id),
+                    start: h.start,
+                    end: h.end,
+                    local_root: h.is_local_root(),
+                    facts: &facts[i],
+                }
             })
             .collect();
-        let Some(outcome) = process_trace(tid, &batch, &p.state, &p.prices, now) else {
+        let Some(outcome) = process_trace(tid, &spans, &p.state, &p.prices, now) else {
             continue;
         };
         stats.values_not_remembered += outcome.not_remembered;
-        for (k, span) in batch.iter().enumerate() {
-            patch_span(p, span, k, &outcome, &mut patches[span.index], &mut stats);
+        for (k, span) in spans.iter().enumerate() {
+            if patch_span(p, span, k, &outcome, sink, &mut stats) {
+                stats.spans_enriched += 1;
+            }
         }
     }
-
-    stats.spans_enriched = patches.iter().filter(|p| !p.is_empty()).count() as u64;
-    if stats.spans_enriched == 0 {
-        return Ok((input.to_vec(), stats));
-    }
-    Ok((crate::wire::write_batch(&index, &mut patches), stats))
+    Ok(stats)
 }
 
-fn patch_span(
+/// A GenAI trace (or one the host already holds spans of) whose root is neither in this batch nor seen before:
+/// its root, which usually carries the conversation and workflow ids, is still to come.
+fn should_hold<'a, B: Batch<'a>>(
+    p: &Processor,
+    batch: &B,
+    facts: &[SpanFacts<'_>],
+    tid: &TraceId,
+    members: &[usize],
+) -> bool {
+    if members.iter().any(|&i| batch.head(i).is_local_root()) {
+        return false;
+    }
+    let wanted = members.iter().any(|&i| facts[i].is_relevant() || batch.trace_is_held(i));
+    wanted && !p.state.traces.shard(tid).peek(tid).is_some_and(|m| m.root_seen)
+}
+
+/// One span's changes on their way to the sink, noting whether there were any.
+struct SpanWriter<'w, S> {
+    sink: &'w mut S,
+    keys: &'w KeyTable,
+    span: usize,
+    wrote: bool,
+}
+
+impl<S: PatchSink> SpanWriter<'_, S> {
+    fn put(&mut self, key: KeyIndex, v: Val<'_>) {
+        self.sink.put(self.span, key, v);
+        self.wrote = true;
+    }
+
+    fn out(&mut self, key: OutKey, v: Val<'_>) {
+        self.put(self.keys.output(key), v);
+    }
+}
+
+/// Writes one span's changes; true when it got any.
+fn patch_span<S: PatchSink>(
     p: &Processor,
     span: &BatchSpan<'_, '_>,
     k: usize,
     o: &TraceOutcome<'_, '_>,
-    patch: &mut SpanPatch,
+    sink: &mut S,
     stats: &mut BatchStats,
-) {
+) -> bool {
     let f = span.facts;
-    let a = &mut patch.append;
+    let keys = &p.keys;
+    let mut w = SpanWriter { sink, keys, span: span.index, wrote: false };
     if let (Some(c), false) = (&o.conversation, f.has(OutKey::ConversationId)) {
-        encode_kv_string(out::CONVERSATION_ID, c, a);
+        w.out(OutKey::ConversationId, Val::Str(c));
     }
     if let (Some(t), false) = (o.turn, f.has(OutKey::Turn)) {
-        encode_kv_int(out::CONVERSATION_TURN, t as i64, a);
+        w.out(OutKey::Turn, Val::Int(t as i64));
     }
     if let (Some(u), false) = (&o.user, f.has(OutKey::UserId)) {
-        encode_kv_string(out::USER_ID, u, a);
+        w.out(OutKey::UserId, Val::Str(u));
     }
     if let Some(inh) = &o.inherited[k] {
-        if let (Some(w), false) = (&inh.workflow_id, f.has(OutKey::WorkflowId)) {
-            encode_kv_string(out::WORKFLOW_ID, w, a);
+        if let (Some(v), false) = (&inh.workflow_id, f.has(OutKey::WorkflowId)) {
+            w.out(OutKey::WorkflowId, Val::Str(v));
         }
-        if let (Some(w), false) = (&inh.workflow_type, f.has(OutKey::WorkflowType)) {
-            encode_kv_string(out::WORKFLOW_TYPE, w, a);
+        if let (Some(v), false) = (&inh.workflow_type, f.has(OutKey::WorkflowType)) {
+            w.out(OutKey::WorkflowType, Val::Str(v));
         }
         for (key_index, value) in &inh.custom {
             if !f.propagate.iter().any(|(own, _)| own == key_index) {
-                encode_kv_raw(&p.config.aliases.propagate[*key_index as usize], value, a);
+                w.put(keys.propagate(*key_index), Val::Raw(value));
             }
         }
     }
     if let Some((rank, kind)) = f.kind {
         // The SDK's own gen_ai.l9.span.kind is already on the span and wins.
         if rank != kind_rank::L9_SDK && !f.has(OutKey::SpanKind) && kind != Kind::Prompt {
-            encode_kv_string(out::SPAN_KIND, kind.as_str(), a);
+            w.out(OutKey::SpanKind, Val::Str(kind.as_str()));
         }
     }
     if let Some(bill) = &o.bills[k] {
-        write_bill(f, bill, a, stats);
+        write_bill(f, bill, stats, &mut w);
     }
-    let mut rollups: Vec<(&str, Value)> = Vec::new();
+    let mut rollups: [Option<(OutKey, Value)>; 5] = [None; 5];
     if let Some(r) = &o.rollups[k] {
-        rollups.push((out::WORKFLOW_TOTAL_COST_USD, Value::F(r.cost_usd)));
-        rollups.push((out::WORKFLOW_LLM_CALLS, Value::I(r.llm_calls as i64)));
-        rollups.push((out::WORKFLOW_TOOL_CALLS, Value::I(r.tool_calls as i64)));
+        rollups[0] = Some((OutKey::WorkflowTotal, Value::F(r.cost_usd)));
+        rollups[1] = Some((OutKey::WorkflowLlmCalls, Value::I(r.llm_calls as i64)));
+        rollups[2] = Some((OutKey::WorkflowToolCalls, Value::I(r.tool_calls as i64)));
     }
     if span.parent == 0 {
-        if let Some(c) = o.trace_cost {
-            rollups.push((out::TRACE_COST_USD, Value::F(c)));
-        }
-        if let Some(c) = o.conversation_cost {
-            rollups.push((out::CONVERSATION_COST_USD, Value::F(c)));
+        rollups[3] = o.trace_cost.map(|c| (OutKey::TraceCost, Value::F(c)));
+        rollups[4] = o.conversation_cost.map(|c| (OutKey::ConversationCost, Value::F(c)));
+    }
+    // Roll-ups are ours: an older value of the same key (an SDK's point-in-time total, an upstream collector's
+    // partial sum) is replaced, never kept beside the new one.
+    for &(key, range) in &f.rollup_entries {
+        if rollups.iter().flatten().any(|(k, _)| keys.output(*k) == key) {
+            w.sink.drop_entry(w.span, key, range);
         }
     }
-    if !rollups.is_empty() {
-        // Roll-ups are ours: an older value of the same key (an SDK's point-in-time total, an upstream
-        // collector's partial sum) is replaced, never kept beside the new one.
-        for &(start, end, key) in &f.rollup_entries {
-            if rollups.iter().any(|(k, _)| k.as_bytes() == key) {
-                patch.remove.push((start, end));
-            }
-        }
-        for (key, v) in rollups {
-            match v {
-                Value::F(x) => encode_kv_double(key, x, &mut patch.append),
-                Value::I(x) => encode_kv_int(key, x, &mut patch.append),
-            }
+    for (key, v) in rollups.into_iter().flatten() {
+        match v {
+            Value::F(x) => w.out(key, Val::Double(x)),
+            Value::I(x) => w.out(key, Val::Int(x)),
         }
     }
+    w.wrote
 }
 
+#[derive(Clone, Copy)]
 enum Value {
     F(f64),
     I(i64),
 }
 
-fn write_bill(f: &SpanFacts<'_>, bill: &Bill<'_>, a: &mut Vec<u8>, stats: &mut BatchStats) {
+fn write_bill<S: PatchSink>(f: &SpanFacts<'_>, bill: &Bill<'_>, stats: &mut BatchStats, w: &mut SpanWriter<'_, S>) {
     let Bill::Decided { status, cost, model } = bill else {
         return;
     };
@@ -168,17 +216,17 @@ fn write_bill(f: &SpanFacts<'_>, bill: &Bill<'_>, a: &mut Vec<u8>, stats: &mut B
     if f.has(OutKey::CostStatus) {
         return;
     }
-    encode_kv_string(out::COST_STATUS, status.as_str(), a);
+    w.out(OutKey::CostStatus, Val::Str(status.as_str()));
     if *status == CostStatus::Priced {
         let c = cost.expect("priced has a cost");
         if !f.has(OutKey::CostUsd) {
-            encode_kv_double(out::COST_USD, c.total_usd, a);
+            w.out(OutKey::CostUsd, Val::Double(c.total_usd));
         }
         if !f.has(OutKey::CostInput) {
-            encode_kv_double(out::COST_INPUT_USD, c.input_usd, a);
+            w.out(OutKey::CostInput, Val::Double(c.input_usd));
         }
         if !f.has(OutKey::CostOutput) {
-            encode_kv_double(out::COST_OUTPUT_USD, c.output_usd, a);
+            w.out(OutKey::CostOutput, Val::Double(c.output_usd));
         }
         if let Some(m) = model {
             stats.add_cost(m, c.total_usd);

@@ -4,12 +4,14 @@
 //! Data flows one way: `wire` (bytes -> views) -> `conventions` (one GenAI view per span) -> `trace` (per-trace
 //! decisions, with `pricing` and `state`) -> `enrich` (attribute patches) -> `wire` (bytes). `ffi` is the C ABI.
 
+mod batch;
 pub mod config;
 pub mod contract;
 pub mod conventions;
 mod enrich;
 mod fast_hash;
 pub mod ffi;
+mod patch;
 pub mod pricing;
 mod processor;
 pub mod state;

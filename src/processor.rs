@@ -9,10 +9,9 @@ use crate::enrich::enrich_batch;
 use crate::pricing::PriceTable;
 use crate::state::{Limits, State};
 use crate::stats::Stats;
-use crate::wire::WireError;
+use crate::wire::{write_batch, BatchIndex, WireEdits, WireError};
 
 pub struct Processor {
-    pub(crate) config: Config,
     pub(crate) keys: KeyTable,
     pub(crate) prices: PriceTable,
     pub(crate) state: State,
@@ -33,7 +32,7 @@ impl Processor {
             max_bytes: config.max_state_bytes,
         })
         .map_err(|e| ConfigError(format!("max_state_mib: {e}")))?;
-        Ok(Processor { keys: KeyTable::new(&config.aliases), state, prices, stats: Stats::default(), config })
+        Ok(Processor { keys: KeyTable::new(&config.aliases), state, prices, stats: Stats::default() })
     }
 
     /// Builds a processor from the JSON configuration the host passes (see README "Core configuration").
@@ -48,16 +47,23 @@ impl Processor {
 
     /// As `enrich`, with the clock given: TTLs are measured against `now`.
     pub fn enrich_at(&self, input: &[u8], now: Instant) -> Result<Vec<u8>, WireError> {
-        match enrich_batch(self, input, now) {
-            Ok((out, stats)) => {
-                self.stats.add(stats);
-                Ok(out)
-            }
-            Err(e) => {
-                self.stats.errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Err(e)
-            }
+        Ok(self.enrich_changed_at(input, now)?.unwrap_or_else(|| input.to_vec()))
+    }
+
+    /// The enriched batch, or `None` when nothing in it changes (no copy made).
+    pub fn enrich_changed_at(&self, input: &[u8], now: Instant) -> Result<Option<Vec<u8>>, WireError> {
+        let index = self.counted(BatchIndex::parse(input))?;
+        let mut edits = WireEdits::new(&self.keys, index.spans.len());
+        let stats = self.counted(enrich_batch(self, &index, now, false, &mut edits))?;
+        self.stats.add(stats);
+        Ok((!edits.is_empty()).then(|| write_batch(&index, &mut edits)))
+    }
+
+    fn counted<T>(&self, r: Result<T, WireError>) -> Result<T, WireError> {
+        if r.is_err() {
+            self.stats.errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
+        r
     }
 
     /// Cumulative counters as a JSON object. Also sweeps idle entries past their TTL, so that a host polling

@@ -19,6 +19,8 @@ pub struct Stats {
     pub errors: AtomicU64,
     /// Ids and propagated values too long to remember for later batches (still written in their own batch).
     pub values_not_remembered: AtomicU64,
+    /// Spans handed back to the host to hold until their trace's root arrives.
+    pub spans_held: AtomicU64,
     cost_by_model: Mutex<HashMap<String, f64>>,
 }
 
@@ -29,6 +31,7 @@ pub struct BatchStats {
     pub spans_enriched: u64,
     pub by_status: [u64; 4],
     pub values_not_remembered: u64,
+    pub spans_held: u64,
     pub cost_by_model: Vec<(String, f64)>,
 }
 
@@ -60,6 +63,7 @@ impl Stats {
         add(&self.provided, b.by_status[CostStatus::Provided as usize]);
         add(&self.duplicate, b.by_status[CostStatus::Duplicate as usize]);
         add(&self.values_not_remembered, b.values_not_remembered);
+        add(&self.spans_held, b.spans_held);
         if !b.cost_by_model.is_empty() {
             let mut m = self.cost_by_model.lock();
             for (model, usd) in b.cost_by_model {

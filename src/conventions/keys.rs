@@ -208,9 +208,21 @@ pub struct AliasLists {
     pub propagate: Vec<String>,
 }
 
-/// Every key we care about, fixed and configured, in one map. Built once per processor; read-only afterwards.
+/// Position of a key in the key table: how a host that pre-filters attributes names them, and how patches name
+/// the keys to write.
+pub type KeyIndex = u16;
+
+/// At most this many keys, fixed and configured together, so that every one has a `KeyIndex`.
+pub const MAX_KEYS: usize = u16::MAX as usize;
+
+/// Every key we care about, fixed and configured, in one table. Built once per processor; read-only afterwards.
 pub struct KeyTable {
-    map: HashMap<Box<[u8]>, KeyInfo, KeyHash>,
+    map: HashMap<Box<[u8]>, KeyIndex, KeyHash>,
+    keys: Vec<Box<str>>,
+    infos: Vec<KeyInfo>,
+    outputs: [KeyIndex; OUTPUTS.len()],
+    propagate: Vec<KeyIndex>,
+    generic_session: Option<KeyIndex>,
     /// A 1024-bit sketch of (length, a few bytes) of every key in `map`: most attributes of most spans
     /// (http.*, db.*, url.*) miss here for the price of a few loads, without hashing the whole key.
     sketch: [u64; 16],
@@ -230,45 +242,101 @@ fn sketch_bit(key: &[u8]) -> usize {
 }
 
 impl KeyTable {
+    /// The caller keeps the configured lists short enough that every key fits a `KeyIndex` (`Config` checks).
     pub fn new(aliases: &AliasLists) -> KeyTable {
-        let mut map: HashMap<Box<[u8]>, KeyInfo, KeyHash> = HashMap::default();
+        let mut t = KeyTable {
+            map: HashMap::default(),
+            keys: Vec::new(),
+            infos: Vec::new(),
+            outputs: [0; OUTPUTS.len()],
+            propagate: Vec::new(),
+            generic_session: None,
+            sketch: [0; 16],
+        };
         for &(k, f) in FACTS {
-            map.entry(k.as_bytes().into()).or_default().fact = Some(f);
+            t.slot(k).fact = Some(f);
         }
         for &(k, o) in OUTPUTS {
-            map.entry(k.as_bytes().into()).or_default().output = Some(o);
+            t.slot(k).output = Some(o);
+            t.outputs[o as usize] = t.map[k.as_bytes()];
         }
         let ranked =
             |list: &[String]| list.iter().enumerate().map(|(i, k)| (k.clone(), i.min(255) as u8)).collect::<Vec<_>>();
         for (k, r) in ranked(&aliases.conversation) {
-            map.entry(k.as_bytes().into()).or_default().conversation = Some(r);
+            t.slot(&k).conversation = Some(r);
         }
         for (k, r) in ranked(&aliases.user) {
-            map.entry(k.as_bytes().into()).or_default().user = Some(r);
+            t.slot(&k).user = Some(r);
         }
         for (k, r) in ranked(&aliases.workflow_id) {
-            map.entry(k.as_bytes().into()).or_default().workflow_id = Some(r);
+            t.slot(&k).workflow_id = Some(r);
         }
         for (k, r) in ranked(&aliases.workflow_type) {
-            map.entry(k.as_bytes().into()).or_default().workflow_type = Some(r);
+            t.slot(&k).workflow_type = Some(r);
         }
         for (i, k) in aliases.propagate.iter().enumerate() {
-            map.entry(k.as_bytes().into()).or_default().propagate = Some(i as u16);
+            t.slot(k).propagate = Some(i as u16);
+            let index = t.map[k.as_bytes()];
+            t.propagate.push(index);
         }
-        let mut sketch = [0u64; 16];
-        for k in map.keys() {
+        t.generic_session = t.map.get(GENERIC_SESSION_KEY.as_bytes()).copied();
+        for k in t.map.keys() {
             let b = sketch_bit(k);
-            sketch[b / 64] |= 1 << (b % 64);
+            t.sketch[b / 64] |= 1 << (b % 64);
         }
-        KeyTable { map, sketch }
+        t
     }
 
+    fn slot(&mut self, key: &str) -> &mut KeyInfo {
+        let next = self.keys.len();
+        let i = *self.map.entry(key.as_bytes().into()).or_insert_with(|| next.min(MAX_KEYS - 1) as KeyIndex);
+        if usize::from(i) == next {
+            self.keys.push(key.into());
+            self.infos.push(KeyInfo::default());
+        }
+        &mut self.infos[usize::from(i)]
+    }
+
+    /// The key's index and meaning, if it is one we read or write.
     #[inline]
-    pub fn get(&self, key: &[u8]) -> Option<&KeyInfo> {
+    pub fn get(&self, key: &[u8]) -> Option<(KeyIndex, &KeyInfo)> {
         let b = sketch_bit(key);
         if self.sketch[b / 64] & (1 << (b % 64)) == 0 {
             return None;
         }
-        self.map.get(key)
+        self.map.get(key).map(|&i| (i, &self.infos[usize::from(i)]))
+    }
+
+    /// The meaning of the key at `index`; None past the end.
+    #[inline]
+    pub fn info(&self, index: KeyIndex) -> Option<&KeyInfo> {
+        self.infos.get(usize::from(index))
+    }
+
+    pub fn key(&self, index: KeyIndex) -> &str {
+        &self.keys[usize::from(index)]
+    }
+
+    /// Every key, by index: what a host forwards (and how patches name keys).
+    pub fn keys(&self) -> &[Box<str>] {
+        &self.keys
+    }
+
+    /// Where the output key `o` sits.
+    pub fn output(&self, o: OutKey) -> KeyIndex {
+        self.outputs[o as usize]
+    }
+
+    /// Where the `i`-th configured propagate key sits.
+    pub fn propagate(&self, i: u16) -> KeyIndex {
+        self.propagate[usize::from(i)]
+    }
+
+    /// `session.id` is generic: web and mobile traffic carries it on every request.
+    pub fn is_generic_session(&self, index: KeyIndex) -> bool {
+        self.generic_session == Some(index)
     }
 }
+
+/// The OTel session key browsers and mobile apps set on every request; a conversation id only on GenAI traces.
+const GENERIC_SESSION_KEY: &str = "session.id";

@@ -5,7 +5,7 @@ mod kind;
 mod span_view;
 mod usage;
 
-pub use keys::{AliasLists, KeyTable, OutKey};
+pub use keys::{AliasLists, KeyIndex, KeyInfo, KeyTable, OutKey, MAX_KEYS};
 pub use kind::Kind;
 pub use span_view::{kind_rank, read_span, Ranked, SpanFacts};
 pub use usage::RawUsage;

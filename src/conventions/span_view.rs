@@ -2,11 +2,12 @@
 
 use std::borrow::Cow;
 
-use super::keys::{Fact, KeyTable, OutKey};
+use super::keys::{Fact, KeyIndex, KeyTable, OutKey};
 use super::kind::{Kind, VercelRole};
 use super::usage::{parse_usage_json, RawUsage};
+use crate::batch::Batch;
 use crate::contract::CostStatus;
-use crate::wire::{AnyValue, BatchIndex, SpanRef, WireError};
+use crate::wire::{AnyValue, WireError};
 
 /// An identifier found under one of its configured aliases; `rank` is the alias's position in its list.
 #[derive(Debug, Clone)]
@@ -40,8 +41,9 @@ pub struct SpanFacts<'a> {
     pub upstream_status: Option<CostStatus>,
     /// Output keys the span already has (bit = OutKey as u8).
     pub present: u32,
-    /// Entries of roll-up keys the span already has, to be replaced rather than duplicated.
-    pub rollup_entries: Vec<(usize, usize, &'a [u8])>,
+    /// Roll-up keys the span already has, with where each entry sits (OTLP input), to be replaced rather than
+    /// duplicated.
+    pub rollup_entries: Vec<(KeyIndex, (usize, usize))>,
 }
 
 impl<'a> SpanFacts<'a> {
@@ -81,9 +83,6 @@ pub mod kind_rank {
     pub const INFERRED: u8 = 7;
 }
 
-/// The OTel session key browsers and mobile apps set on every request; a conversation id only on GenAI traces.
-const GENERIC_SESSION_KEY: &[u8] = b"session.id";
-
 fn keep_best<'a>(slot: &mut Option<Ranked<'a>>, rank: u8, v: AnyValue<'a>) {
     if slot.as_ref().is_some_and(|s| s.rank <= rank) {
         return;
@@ -113,19 +112,16 @@ fn keep_kind(slot: &mut Option<(u8, Kind)>, rank: u8, kind: Option<Kind>) {
 }
 
 /// Reads a span's attributes once, keeping only what some decision needs.
-pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>) -> Result<SpanFacts<'a>, WireError> {
+pub fn read_span<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize) -> Result<SpanFacts<'a>, WireError> {
     let mut f = SpanFacts::default();
-    let mut vercel: Option<(Kind, VercelRole)> = Kind::from_vercel(span.name);
+    let mut vercel: Option<(Kind, VercelRole)> = Kind::from_vercel(batch.head(i).name);
     let (mut names_agent, mut names_tool, mut openlit) = (false, false, false);
-    for kv in batch.attributes(span) {
-        let kv = kv?;
-        let Some(info) = keys.get(kv.key) else {
-            continue;
-        };
+    batch.known_attrs(i, keys, |kv| {
+        let info = kv.info;
         let v = kv.value()?;
         if let Some(r) = info.conversation {
             keep_best(&mut f.conversation, r, v);
-            f.conversation_key_is_genai |= kv.key != GENERIC_SESSION_KEY && f.conversation.is_some();
+            f.conversation_key_is_genai |= !keys.is_generic_session(kv.index) && f.conversation.is_some();
         }
         if let Some(r) = info.user {
             keep_best(&mut f.user, r, v);
@@ -144,10 +140,10 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
         if let Some(o) = info.output {
             f.present |= 1 << o as u8;
             if o.is_rollup() {
-                f.rollup_entries.push((kv.start, kv.end, kv.key));
+                f.rollup_entries.push((kv.index, kv.range));
             }
         }
-        let Some(fact) = info.fact else { continue };
+        let Some(fact) = info.fact else { return Ok(()) };
         let s = v.as_str().unwrap_or("");
         match fact {
             Fact::Turn => f.turn = f.turn.or(v.as_count().filter(|&t| t > 0)),
@@ -189,7 +185,8 @@ pub fn read_span<'a>(keys: &KeyTable, batch: &BatchIndex<'a>, span: &SpanRef<'a>
             Fact::CostUsd => f.provided_cost = v.as_f64(),
             Fact::CostStatus => f.upstream_status = CostStatus::parse(s),
         }
-    }
+        Ok(())
+    })?;
     if openlit && f.provider.is_some_and(|(_, p)| p.to_ascii_lowercase().contains("anthropic")) {
         // OpenLIT copies Anthropic's raw usage: input_tokens without the cache reads and writes beside it.
         f.usage.input_excludes_cache = true;

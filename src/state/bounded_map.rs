@@ -198,6 +198,11 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
         (&mut self.map.get_mut(key).expect("present").value, removed)
     }
 
+    /// The entry for `key` if present, without marking it used.
+    pub fn peek(&self, key: &K) -> Option<&V> {
+        self.map.get(key).map(|e| &e.value)
+    }
+
     /// The entry for `key` if present, marked as used now.
     pub fn get_mut(&mut self, key: &K, now: Instant) -> (Option<&mut V>, Removed) {
         let removed = self.expire(now);

@@ -114,6 +114,10 @@ impl<K: Hash + Eq + Clone, V> ShardGuard<'_, K, V> {
         v
     }
 
+    pub fn peek(&self, key: &K) -> Option<&V> {
+        self.map.peek(key)
+    }
+
     pub fn set_weight(&mut self, key: &K, weight: Weight) {
         let r = self.map.set_weight(key, weight);
         self.owner.note(r);

@@ -155,6 +155,8 @@ pub struct TraceMemo {
     /// The part of `cost` already added to the conversation's running total.
     pub cost_in_conversation: f64,
     pub has_usage: bool,
+    /// A span with no parent (or a remote one) has been seen: nothing waits for this trace's root any more.
+    pub root_seen: bool,
     pub spans: SpanMap<SpanMemo>,
     /// Every distinct inherited set the spans point to, so that each is accounted once.
     inherited: Vec<Arc<Inherited>>,

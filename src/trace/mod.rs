@@ -104,6 +104,7 @@ pub fn process_trace<'p, 'f>(
     for kept in [memo.conversation.as_ref().map(|(_, k)| k), memo.user.as_ref()].into_iter().flatten() {
         not_remembered += u64::from(*kept == Kept::TooLong);
     }
+    memo.root_seen |= batch.iter().any(|s| s.local_root);
     if memo.given_turn.is_none() {
         memo.given_turn = batch.iter().find_map(|s| s.facts.turn);
     }

@@ -14,6 +14,8 @@ pub struct BatchSpan<'f, 'a> {
     pub parent: SpanId,
     pub start: u64,
     pub end: u64,
+    /// No parent, or a remote one: the top of the trace in this service.
+    pub local_root: bool,
     pub facts: &'f SpanFacts<'a>,
 }
 

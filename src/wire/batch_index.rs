@@ -4,6 +4,8 @@
 use super::any_value::{read_any_value, AnyValue};
 use super::fields::{Field, FieldReader, WireValue};
 use super::WireError;
+use crate::batch::{Attr, Batch, SpanHead};
+use crate::conventions::KeyTable;
 
 /// A length-delimited message inside the batch: `start..end` is the whole field (tag + length + payload).
 #[derive(Debug, Clone, Copy)]
@@ -34,12 +36,7 @@ pub struct ScopeSpansRef {
 #[derive(Debug)]
 pub struct SpanRef<'a> {
     pub region: Region,
-    pub trace_id: &'a [u8],
-    pub span_id: &'a [u8],
-    pub parent_span_id: &'a [u8],
-    pub name: &'a str,
-    pub start_time_unix_nano: u64,
-    pub end_time_unix_nano: u64,
+    pub head: SpanHead<'a>,
 }
 
 /// One `Span.attributes` entry. `start..end` is the whole entry in the batch, so it can be dropped on rewrite.
@@ -50,7 +47,7 @@ pub struct KeyValueRef<'a> {
     pub key: &'a [u8],
     /// The encoded AnyValue, to copy an attribute to another span with its type intact.
     pub value_bytes: &'a [u8],
-    value_offset: usize,
+    pub value_offset: usize,
     pub start: usize,
     pub end: usize,
 }
@@ -130,15 +127,7 @@ impl<'a> BatchIndex<'a> {
 }
 
 fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, WireError> {
-    let mut span = SpanRef {
-        region,
-        trace_id: &[],
-        span_id: &[],
-        parent_span_id: &[],
-        name: "",
-        start_time_unix_nano: 0,
-        end_time_unix_nano: 0,
-    };
+    let mut span = SpanHead::default();
     let mut r = FieldReader::new(payload, region.payload_start);
     while let Some(f) = r.next_field()? {
         match f.number {
@@ -153,18 +142,55 @@ fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, Wire
             }
             7 => {
                 if let WireValue::Fixed64(t) = f.value {
-                    span.start_time_unix_nano = t;
+                    span.start = t;
                 }
             }
             8 => {
                 if let WireValue::Fixed64(t) = f.value {
-                    span.end_time_unix_nano = t;
+                    span.end = t;
+                }
+            }
+            16 => {
+                if let WireValue::Fixed32(x) = f.value {
+                    span.flags = x;
                 }
             }
             _ => {}
         }
     }
-    Ok(span)
+    Ok(SpanRef { region, head: span })
+}
+
+impl<'a> Batch<'a> for BatchIndex<'a> {
+    fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    fn head(&self, i: usize) -> &SpanHead<'a> {
+        &self.spans[i].head
+    }
+
+    #[inline]
+    fn known_attrs<'k>(
+        &self,
+        i: usize,
+        keys: &'k KeyTable,
+        mut f: impl FnMut(Attr<'a, 'k>) -> Result<(), WireError>,
+    ) -> Result<(), WireError> {
+        for kv in self.attributes(&self.spans[i]) {
+            let kv = kv?;
+            if let Some((index, info)) = keys.get(kv.key) {
+                f(Attr {
+                    index,
+                    info,
+                    value_bytes: kv.value_bytes,
+                    value_offset: kv.value_offset,
+                    range: (kv.start, kv.end),
+                })?;
+            }
+        }
+        Ok(())
+    }
 }
 
 pub struct AttributeIter<'a> {

@@ -14,5 +14,5 @@ pub use batch_index::{AttributeIter, BatchIndex, KeyValueRef, Region, SpanRef};
 pub use error::WireError;
 pub use fields::{Field, FieldReader, WireValue};
 pub use kv_encode::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string};
-pub use splice::{write_batch, SpanPatch};
+pub use splice::{write_batch, WireEdits};
 pub use varint::{encode_varint, varint_len};

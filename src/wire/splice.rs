@@ -3,24 +3,91 @@
 //! ResourceSpans are recomputed. Nothing else changes, so fields we do not know survive byte for byte.
 
 use super::batch_index::{BatchIndex, Region};
+use super::kv_encode::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string};
 use super::varint::{encode_varint, varint_len};
+use crate::conventions::{KeyIndex, KeyTable};
+use crate::patch::{PatchSink, Val};
 
-/// Changes to one span: attribute entries to drop (absolute `start..end` ranges from `KeyValueRef`, any order)
-/// and encoded `Span.attributes` entries to append.
-#[derive(Debug, Default, Clone)]
-pub struct SpanPatch {
-    pub remove: Vec<(usize, usize)>,
-    pub append: Vec<u8>,
+/// The changes of one batch in OTLP form: every appended entry is encoded into one arena, each span's appended
+/// entries contiguous in it; dropped entries are absolute `start..end` ranges of the input.
+pub struct WireEdits<'k> {
+    keys: &'k KeyTable,
+    arena: Vec<u8>,
+    spans: Vec<SpanEdit>,
+    drops: Vec<(usize, usize)>,
+    held: Vec<usize>,
 }
 
-impl SpanPatch {
-    pub fn is_empty(&self) -> bool {
-        self.remove.is_empty() && self.append.is_empty()
+#[derive(Debug, Default, Clone, Copy)]
+struct SpanEdit {
+    append: (usize, usize),
+    /// Where this span's dropped ranges sit in `drops`.
+    drops: (usize, usize),
+}
+
+impl SpanEdit {
+    fn is_empty(&self) -> bool {
+        self.append.0 == self.append.1 && self.drops.0 == self.drops.1
+    }
+}
+
+impl<'k> WireEdits<'k> {
+    pub fn new(keys: &'k KeyTable, spans: usize) -> Self {
+        WireEdits {
+            keys,
+            arena: Vec::new(),
+            spans: vec![SpanEdit::default(); spans],
+            drops: Vec::new(),
+            held: Vec::new(),
+        }
     }
 
-    fn delta(&self) -> isize {
-        let removed: usize = self.remove.iter().map(|(s, e)| e - s).sum();
-        self.append.len() as isize - removed as isize
+    pub fn is_empty(&self) -> bool {
+        self.arena.is_empty() && self.drops.is_empty()
+    }
+
+    /// Spans the engine asked to hold (never, unless asked to hold).
+    pub fn held(&self) -> &[usize] {
+        &self.held
+    }
+
+    fn delta(&self, e: &SpanEdit) -> isize {
+        let dropped: usize = self.drops[e.drops.0..e.drops.1].iter().map(|(s, e)| e - s).sum();
+        (e.append.1 - e.append.0) as isize - dropped as isize
+    }
+}
+
+impl PatchSink for WireEdits<'_> {
+    fn put(&mut self, span: usize, key: KeyIndex, v: Val<'_>) {
+        let at = self.arena.len();
+        let e = &mut self.spans[span];
+        if e.append.0 == e.append.1 {
+            e.append = (at, at);
+        }
+        debug_assert_eq!(e.append.1, at, "a span's entries are appended together");
+        let key = self.keys.key(key);
+        match v {
+            Val::Str(s) => encode_kv_string(key, s, &mut self.arena),
+            Val::Int(i) => encode_kv_int(key, i, &mut self.arena),
+            Val::Double(d) => encode_kv_double(key, d, &mut self.arena),
+            Val::Raw(r) => encode_kv_raw(key, r, &mut self.arena),
+        }
+        self.spans[span].append.1 = self.arena.len();
+    }
+
+    fn drop_entry(&mut self, span: usize, _key: KeyIndex, range: (usize, usize)) {
+        let at = self.drops.len();
+        let e = &mut self.spans[span];
+        if e.drops.0 == e.drops.1 {
+            e.drops = (at, at);
+        }
+        debug_assert_eq!(e.drops.1, at, "a span's drops are given together");
+        self.drops.push(range);
+        self.spans[span].drops.1 = self.drops.len();
+    }
+
+    fn hold(&mut self, span: usize) {
+        self.held.push(span);
     }
 }
 
@@ -49,14 +116,15 @@ fn growth(region: &Region, payload_delta: isize) -> isize {
     field_size(resized(region, payload_delta)) as isize - (region.end - region.start) as isize
 }
 
-/// `patches[i]` applies to `index.spans[i]`. With no patches the output equals the input.
-pub fn write_batch(index: &BatchIndex<'_>, patches: &mut [SpanPatch]) -> Vec<u8> {
+/// Writes the batch with `edits` applied (`edits` was made for this `index`). With no edits the output equals
+/// the input.
+pub fn write_batch(index: &BatchIndex<'_>, edits: &mut WireEdits<'_>) -> Vec<u8> {
     let input = index.input;
     let span_growth: Vec<Option<isize>> = index
         .spans
         .iter()
-        .zip(patches.iter())
-        .map(|(s, p)| (!p.is_empty()).then(|| growth(&s.region, p.delta())))
+        .zip(edits.spans.iter())
+        .map(|(s, e)| (!e.is_empty()).then(|| growth(&s.region, edits.delta(e))))
         .collect();
     // A scope (and a resource) is rewritten when any span inside it is, even if the sizes happen to cancel out.
     let scope_delta: Vec<Option<isize>> = index
@@ -89,21 +157,22 @@ pub fn write_batch(index: &BatchIndex<'_>, patches: &mut [SpanPatch]) -> Vec<u8>
             write_header(SCOPE_SPANS_TAG, resized(&ss.region, ss_delta), &mut out);
             let mut ss_cursor = ss.region.payload_start;
             for span_i in ss.spans.clone() {
-                let patch = &mut patches[span_i];
-                if patch.is_empty() {
+                let e = edits.spans[span_i];
+                if e.is_empty() {
                     continue;
                 }
                 let span = &index.spans[span_i].region;
                 out.extend_from_slice(&input[ss_cursor..span.start]);
-                write_header(SPAN_TAG, resized(span, patch.delta()), &mut out);
-                patch.remove.sort_unstable();
+                write_header(SPAN_TAG, resized(span, edits.delta(&e)), &mut out);
+                let drops = &mut edits.drops[e.drops.0..e.drops.1];
+                drops.sort_unstable();
                 let mut span_cursor = span.payload_start;
-                for &(s, e) in &patch.remove {
+                for &(s, e) in drops.iter() {
                     out.extend_from_slice(&input[span_cursor..s]);
                     span_cursor = e;
                 }
                 out.extend_from_slice(&input[span_cursor..span.end]);
-                out.extend_from_slice(&patch.append);
+                out.extend_from_slice(&edits.arena[e.append.0..e.append.1]);
                 ss_cursor = span.end;
             }
             out.extend_from_slice(&input[ss_cursor..ss.region.end]);
@@ -119,7 +188,19 @@ pub fn write_batch(index: &BatchIndex<'_>, patches: &mut [SpanPatch]) -> Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::{encode_kv_int, encode_kv_string};
+    use crate::contract;
+    use crate::conventions::{AliasLists, OutKey};
+
+    fn keys() -> KeyTable {
+        let none = Vec::new;
+        KeyTable::new(&AliasLists {
+            conversation: none(),
+            user: none(),
+            workflow_id: none(),
+            workflow_type: none(),
+            propagate: none(),
+        })
+    }
 
     fn len_field(tag: u8, payload: &[u8]) -> Vec<u8> {
         let mut out = vec![tag];
@@ -165,15 +246,20 @@ mod tests {
         let input = batch(&[a, b.clone()]);
         let idx = BatchIndex::parse(&input).unwrap();
         let base = idx.spans[0].region.payload_start;
-        let mut patches = vec![SpanPatch::default(), SpanPatch::default()];
-        patches[0].remove.push((base + drop_from, base + drop_to));
+        let keys = keys();
+        let mut edits = WireEdits::new(&keys, 2);
+        let total = keys.output(OutKey::WorkflowTotal);
+        edits.drop_entry(0, total, (base + drop_from, base + drop_to));
         // Large enough that the span's, the scope's and the resource's length prefixes all grow a byte.
-        encode_kv_string("gen_ai.conversation.id", &"c".repeat(200), &mut patches[0].append);
-        let out = write_batch(&idx, &mut patches);
+        let conversation = keys.output(OutKey::ConversationId);
+        edits.put(0, conversation, Val::Str(&"c".repeat(200)));
+        edits.put(0, total, Val::Double(2.5));
+        let out = write_batch(&idx, &mut edits);
         let got = attrs(&out);
-        assert_eq!(got[0].len(), 2);
+        assert_eq!(got[0].len(), 3);
         assert_eq!(got[0][0], ("keep".into(), "Str(\"x\")".into()));
-        assert_eq!(got[0][1].0, "gen_ai.conversation.id");
+        assert_eq!(got[0][1].0, contract::CONVERSATION_ID);
+        assert_eq!(got[0][2], (contract::WORKFLOW_TOTAL_COST_USD.into(), "Double(2.5)".into()));
         assert_eq!(got[1], vec![("other".into(), "Str(\"y\")".into())]);
         // The untouched span is byte-identical.
         let out_idx = BatchIndex::parse(&out).unwrap();
@@ -187,6 +273,7 @@ mod tests {
         encode_kv_string("k", "v", &mut a);
         let input = batch(&[a]);
         let idx = BatchIndex::parse(&input).unwrap();
-        assert_eq!(write_batch(&idx, &mut [SpanPatch::default()]), input);
+        let keys = keys();
+        assert_eq!(write_batch(&idx, &mut WireEdits::new(&keys, 1)), input);
     }
 }
