@@ -42,7 +42,8 @@ enum last9_genai_status
    */
   LAST9_GENAI_STATUS_INVALID_CONFIG = 100,
   /**
-   * The input bytes are not a well-formed OTLP `ExportTraceServiceRequest`; nothing was written, nothing to free.
+   * The input bytes are not a well-formed OTLP `ExportTraceServiceRequest` (or span-record request); nothing was
+   * written, nothing to free.
    */
   LAST9_GENAI_STATUS_MALFORMED_INPUT = 200,
   /**
@@ -139,6 +140,32 @@ last9_genai_status last9_genai_enrich_traces(const struct last9_genai_processor 
                                              size_t error_cap,
                                              size_t *error_len_out,
                                              struct last9_genai_bytes **output_out);
+
+/**
+ * Writes the processor's key list into a new `*keys_out` (free it with `last9_genai_bytes_free`): what a host
+ * of `last9_genai_enrich_spans` forwards attributes by, and the fixed values its responses name. Layout, integers
+ * little-endian: u32 key count, then per key a u16 length and the key's bytes; then the same for the fixed values.
+ * The list never changes for the life of the processor.
+ */
+last9_genai_status last9_genai_processor_keys(const struct last9_genai_processor *processor,
+                                              struct last9_genai_bytes **keys_out);
+
+/**
+ * Enriches a batch given as span records (the span fields and known attributes only; format in README "Span
+ * records") and returns only what changes: attributes to put on spans by position, and spans to hold back.
+ *
+ * On `Ok`, `*patches_out` is NULL when nothing changes and nothing is to be held (no allocation), else a new
+ * `last9_genai_bytes` to release with `last9_genai_bytes_free`. On any other status `*patches_out` is untouched,
+ * the processor's memory is unchanged, and a message is written to `error_buf` as in `last9_genai_processor_new`.
+ * Safe to call from many threads at once on one handle.
+ */
+last9_genai_status last9_genai_enrich_spans(const struct last9_genai_processor *processor,
+                                            const uint8_t *records,
+                                            size_t records_len,
+                                            char *error_buf,
+                                            size_t error_cap,
+                                            size_t *error_len_out,
+                                            struct last9_genai_bytes **patches_out);
 
 /**
  * Writes the processor's cumulative counters as a JSON object into a new `*stats_out` (free it with

@@ -16,6 +16,29 @@ pub const WORKFLOW_TOOL_CALLS: &str = "workflow.tool_calls";
 pub const TRACE_COST_USD: &str = "gen_ai.l9.trace.cost_usd";
 pub const CONVERSATION_COST_USD: &str = "gen_ai.conversation.cost_usd";
 
+/// Every fixed string value we write: the cost statuses, then the span kinds, each at its `fixed_index`. Patches
+/// name them by position, so a host never copies them.
+pub const FIXED_VALUES: [&str; 15] = [
+    "priced",
+    "unpriced_model",
+    "provided",
+    "duplicate",
+    "llm",
+    "embedding",
+    "tool",
+    "retriever",
+    "reranker",
+    "agent",
+    "chain",
+    "workflow",
+    "guardrail",
+    "evaluator",
+    "prompt",
+];
+
+/// Where the span kinds start in `FIXED_VALUES`.
+pub const FIRST_KIND_VALUE: u16 = 4;
+
 /// Values of `gen_ai.l9.cost.status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CostStatus {
@@ -35,9 +58,25 @@ impl CostStatus {
         }
     }
 
+    pub fn fixed_index(self) -> u16 {
+        self as u16
+    }
+
     pub fn parse(s: &str) -> Option<CostStatus> {
         [CostStatus::Priced, CostStatus::UnpricedModel, CostStatus::Provided, CostStatus::Duplicate]
             .into_iter()
             .find(|c| c.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_is_at_its_fixed_index() {
+        for c in [CostStatus::Priced, CostStatus::UnpricedModel, CostStatus::Provided, CostStatus::Duplicate] {
+            assert_eq!(FIXED_VALUES[usize::from(c.fixed_index())], c.as_str());
+        }
     }
 }

@@ -170,7 +170,7 @@ fn patch_span<S: PatchSink>(
     if let Some((rank, kind)) = f.kind {
         // The SDK's own gen_ai.l9.span.kind is already on the span and wins.
         if rank != kind_rank::L9_SDK && !f.has(OutKey::SpanKind) && kind != Kind::Prompt {
-            w.out(OutKey::SpanKind, Val::Str(kind.as_str()));
+            w.out(OutKey::SpanKind, Val::Fixed(kind.fixed_index()));
         }
     }
     if let Some(bill) = &o.bills[k] {
@@ -216,7 +216,7 @@ fn write_bill<S: PatchSink>(f: &SpanFacts<'_>, bill: &Bill<'_>, stats: &mut Batc
     if f.has(OutKey::CostStatus) {
         return;
     }
-    w.out(OutKey::CostStatus, Val::Str(status.as_str()));
+    w.out(OutKey::CostStatus, Val::Fixed(status.fixed_index()));
     if *status == CostStatus::Priced {
         let c = cost.expect("priced has a cost");
         if !f.has(OutKey::CostUsd) {

@@ -14,6 +14,7 @@ pub mod ffi;
 mod patch;
 pub mod pricing;
 mod processor;
+pub mod records;
 pub mod state;
 mod stats;
 pub mod trace;

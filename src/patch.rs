@@ -6,6 +6,8 @@ use crate::conventions::KeyIndex;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val<'v> {
     Str(&'v str),
+    /// One of `contract::FIXED_VALUES`, by position.
+    Fixed(u16),
     Int(i64),
     Double(f64),
     /// An encoded OTLP AnyValue, copied from another span with its type intact.

@@ -4,9 +4,11 @@
 use std::time::Instant;
 
 use crate::config::{Config, ConfigError};
+use crate::contract::FIXED_VALUES;
 use crate::conventions::KeyTable;
 use crate::enrich::enrich_batch;
 use crate::pricing::PriceTable;
+use crate::records::{RecordBatch, RecordPatches};
 use crate::state::{Limits, State};
 use crate::stats::Stats;
 use crate::wire::{write_batch, BatchIndex, WireEdits, WireError};
@@ -57,6 +59,30 @@ impl Processor {
         let stats = self.counted(enrich_batch(self, &index, now, false, &mut edits))?;
         self.stats.add(stats);
         Ok((!edits.is_empty()).then(|| write_batch(&index, &mut edits)))
+    }
+
+    /// Enriches a span-record request (see `records`): the response bytes, or `None` when nothing changes and
+    /// nothing is to be held.
+    pub fn enrich_records_at(&self, request: &[u8], now: Instant) -> Result<Option<Vec<u8>>, WireError> {
+        let batch = self.counted(RecordBatch::parse(request, &self.keys))?;
+        let mut patches = RecordPatches::new();
+        let stats = self.counted(enrich_batch(self, &batch, now, batch.may_hold(), &mut patches))?;
+        self.stats.add(stats);
+        Ok((!patches.is_empty()).then(|| patches.finish()))
+    }
+
+    /// The key list hosts of the span-record interface forward attributes by, then the fixed values patches name:
+    /// u32 count, then per key a u16 length and its bytes; the same again for the fixed values.
+    pub fn key_list(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for list in [self.keys.keys().iter().map(|k| k.as_ref()).collect::<Vec<&str>>(), FIXED_VALUES.to_vec()] {
+            out.extend_from_slice(&(list.len() as u32).to_le_bytes());
+            for k in list {
+                out.extend_from_slice(&(k.len() as u16).to_le_bytes());
+                out.extend_from_slice(k.as_bytes());
+            }
+        }
+        out
     }
 
     fn counted<T>(&self, r: Result<T, WireError>) -> Result<T, WireError> {

@@ -1,4 +1,5 @@
-//! One handle, many threads: exact turn numbering and totals with no global lock.
+//! One handle, many threads: exact turn numbering and totals with no global lock, half the threads through the
+//! OTLP bytes interface and half through the span-record interface.
 mod common;
 use common::*;
 
@@ -9,10 +10,11 @@ fn eight_threads_on_one_handle_number_turns_exactly() {
     const THREADS: u64 = 8;
     const CONVERSATIONS: u64 = 4;
     const TURNS_PER_THREAD: u64 = 48; // a multiple of CONVERSATIONS
-    let p = Arc::new(processor("{}"));
+    let p = Arc::new(Core::from_json(b"{}").unwrap());
+    let keys = Arc::new(records_host::KeyList::parse(&p.key_list()));
     let handles: Vec<_> = (0..THREADS)
         .map(|t| {
-            let p = Arc::clone(&p);
+            let (p, keys) = (Arc::clone(&p), Arc::clone(&keys));
             std::thread::spawn(move || {
                 let mut seen = Vec::new();
                 for k in 0..TURNS_PER_THREAD {
@@ -23,7 +25,11 @@ fn eight_threads_on_one_handle_number_turns_exactly() {
                     let tid: Vec<u8> = [(t + 1).to_be_bytes(), k.to_be_bytes()].concat();
                     root.0.trace_id = tid.clone();
                     chat.0.trace_id = tid;
-                    let out = enrich(&p, vec![chat, root]);
+                    let out = if t % 2 == 0 {
+                        decode(&p.enrich(&batch(vec![chat, root])).unwrap())
+                    } else {
+                        enrich_records(&p, &keys, vec![chat, root])
+                    };
                     let turn = out.int(1, "gen_ai.conversation.turn").unwrap();
                     assert_eq!(out.int(2, "gen_ai.conversation.turn"), Some(turn));
                     seen.push((conv, turn));
@@ -49,7 +55,7 @@ fn eight_threads_on_one_handle_number_turns_exactly() {
     let total = stats["cost_usd_by_model"]["gpt-4o"].as_f64().unwrap();
     close(total, (THREADS * TURNS_PER_THREAD) as f64 * (per_m(1000, 2.5) + per_m(100, 10.0)));
     // The last turn of each conversation saw the full running total.
-    let out = enrich(&p, vec![sp(200, 1, 0, "turn").s("gen_ai.conversation.id", "conv-0")]);
+    let out = decode(&p.enrich(&batch(vec![sp(200, 1, 0, "turn").s("gen_ai.conversation.id", "conv-0")])).unwrap());
     assert_eq!(out.int(1, "gen_ai.conversation.turn"), Some(per_conv as i64 + 1));
     close(out.f64(1, "gen_ai.conversation.cost_usd").unwrap(), per_conv as f64 * (per_m(1000, 2.5) + per_m(100, 10.0)));
 }

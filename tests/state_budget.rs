@@ -15,7 +15,11 @@ fn rss_bytes() -> usize {
     pages * 4096
 }
 
-fn stats(p: &Processor) -> serde_json::Value {
+fn stats(p: &Core) -> serde_json::Value {
+    serde_json::from_str(&p.stats_json()).expect("stats json")
+}
+
+fn twin_stats(p: &Processor) -> serde_json::Value {
     serde_json::from_str(&p.stats_json()).expect("stats json")
 }
 
@@ -36,7 +40,7 @@ fn stamp(buf: &mut [u8], at: usize, n: u64) {
 fn a_hundred_thousand_megabyte_conversation_ids_stay_within_the_budget() {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let budget = 64usize << 20;
-    let p = processor(r#"{"max_state_mib": 64, "max_traces": 10000, "max_conversations": 50000}"#);
+    let p = Core::from_json(br#"{"max_state_mib": 64, "max_traces": 10000, "max_conversations": 50000}"#).unwrap();
     // One GenAI span per trace carrying a 1 MB conversation id; the trace id and the id's head change each call.
     let id_head = b"CONVERSATION-ID:";
     let long_id = format!("{}{}", String::from_utf8_lossy(id_head), "x".repeat((1 << 20) - 16));
@@ -76,7 +80,7 @@ fn a_hundred_thousand_megabyte_conversation_ids_stay_within_the_budget() {
 fn ids_short_enough_to_remember_are_evicted_by_bytes_and_late_spans_still_get_them() {
     let _serial = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let p = processor(r#"{"max_state_mib": 16, "max_traces": 4000, "max_conversations": 4000}"#);
-    let limit = u(&stats(&p)["state_bytes_limit"]);
+    let limit = u(&twin_stats(&p)["state_bytes_limit"]);
     let conv = |n: u64| format!("{n:016x}{}", "c".repeat(4000));
     let user = |n: u64| format!("{n:016x}{}", "u".repeat(3000));
     let mut req = request(vec![
@@ -105,11 +109,11 @@ fn ids_short_enough_to_remember_are_evicted_by_bytes_and_late_spans_still_get_th
         let out = decode(&p.enrich(&root.encode_to_vec()).unwrap());
         close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), 0.007);
         if n % 1000 == 0 {
-            let s = stats(&p);
+            let s = twin_stats(&p);
             assert!(u(&s["state_bytes"]) <= limit, "after {n}: {} > {limit}", s["state_bytes"]);
         }
     }
-    let s = stats(&p);
+    let s = twin_stats(&p);
     assert!(u(&s["trace_evictions"]) > 0, "the byte budget, not the count, must have bounded the traces");
     assert!(u(&s["traces_tracked"]) < 4000, "{}", s["traces_tracked"]);
     assert_eq!(u(&s["values_not_remembered"]), 0);

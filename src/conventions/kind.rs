@@ -33,6 +33,11 @@ impl Kind {
         }
     }
 
+    /// Where this kind's name sits in `contract::FIXED_VALUES`.
+    pub fn fixed_index(self) -> u16 {
+        crate::contract::FIRST_KIND_VALUE + self as u16
+    }
+
     /// Model calls: what workflow.llm_calls counts.
     pub fn is_model_call(self) -> bool {
         matches!(self, Kind::Llm | Kind::Embedding | Kind::Reranker)
@@ -172,6 +177,7 @@ mod tests {
             Kind::Prompt,
         ] {
             assert_eq!(Kind::from_l9(k.as_str()), Some(k));
+            assert_eq!(crate::contract::FIXED_VALUES[usize::from(k.fixed_index())], k.as_str());
         }
     }
 

@@ -19,7 +19,8 @@ mod status;
 
 pub use bytes::{last9_genai_bytes, last9_genai_bytes_data, last9_genai_bytes_free, last9_genai_bytes_len};
 pub use processor::{
-    last9_genai_abi_v1, last9_genai_enrich_traces, last9_genai_processor, last9_genai_processor_free,
-    last9_genai_processor_new, last9_genai_processor_stats, last9_genai_version,
+    last9_genai_abi_v1, last9_genai_enrich_spans, last9_genai_enrich_traces, last9_genai_processor,
+    last9_genai_processor_free, last9_genai_processor_keys, last9_genai_processor_new, last9_genai_processor_stats,
+    last9_genai_version,
 };
 pub use status::{last9_genai_status, last9_genai_status_text};

@@ -126,6 +126,66 @@ pub extern "C" fn last9_genai_enrich_traces(
     })
 }
 
+/// Writes the processor's key list into a new `*keys_out` (free it with `last9_genai_bytes_free`): what a host
+/// of `last9_genai_enrich_spans` forwards attributes by, and the fixed values its responses name. Layout, integers
+/// little-endian: u32 key count, then per key a u16 length and the key's bytes; then the same for the fixed values.
+/// The list never changes for the life of the processor.
+#[no_mangle]
+pub extern "C" fn last9_genai_processor_keys(
+    processor: *const last9_genai_processor,
+    keys_out: *mut *mut last9_genai_bytes,
+) -> last9_genai_status {
+    guard_status(|| {
+        let Some(p) = (unsafe { processor.as_ref() }) else {
+            return last9_genai_status::NullPointer;
+        };
+        if keys_out.is_null() {
+            return last9_genai_status::NullPointer;
+        }
+        unsafe { *keys_out = last9_genai_bytes::boxed(p.inner.key_list()) };
+        last9_genai_status::Ok
+    })
+}
+
+/// Enriches a batch given as span records (the span fields and known attributes only; format in README "Span
+/// records") and returns only what changes: attributes to put on spans by position, and spans to hold back.
+///
+/// On `Ok`, `*patches_out` is NULL when nothing changes and nothing is to be held (no allocation), else a new
+/// `last9_genai_bytes` to release with `last9_genai_bytes_free`. On any other status `*patches_out` is untouched,
+/// the processor's memory is unchanged, and a message is written to `error_buf` as in `last9_genai_processor_new`.
+/// Safe to call from many threads at once on one handle.
+#[no_mangle]
+pub extern "C" fn last9_genai_enrich_spans(
+    processor: *const last9_genai_processor,
+    records: *const u8,
+    records_len: usize,
+    error_buf: *mut c_char,
+    error_cap: usize,
+    error_len_out: *mut usize,
+    patches_out: *mut *mut last9_genai_bytes,
+) -> last9_genai_status {
+    guard_status(|| {
+        let (Some(p), Some(data)) = (unsafe { processor.as_ref() }, unsafe { input(records, records_len) }) else {
+            write_error("processor or records is NULL", error_buf, error_cap, error_len_out);
+            return last9_genai_status::NullPointer;
+        };
+        if patches_out.is_null() {
+            write_error("patches_out is NULL", error_buf, error_cap, error_len_out);
+            return last9_genai_status::NullPointer;
+        }
+        match p.inner.enrich_records_at(data, std::time::Instant::now()) {
+            Ok(out) => {
+                unsafe { *patches_out = out.map_or(std::ptr::null_mut(), last9_genai_bytes::boxed) };
+                last9_genai_status::Ok
+            }
+            Err(e) => {
+                write_error(&e.to_string(), error_buf, error_cap, error_len_out);
+                last9_genai_status::MalformedInput
+            }
+        }
+    })
+}
+
 /// Writes the processor's cumulative counters as a JSON object into a new `*stats_out` (free it with
 /// `last9_genai_bytes_free`). Keys: batches, spans_seen, spans_enriched, priced, unpriced_model, duplicate,
 /// provided, errors, conversations_tracked, traces_tracked, conversation_evictions, conversation_expirations,

@@ -15,7 +15,8 @@ pub enum last9_genai_status {
     NullPointer = 1,
     /// The configuration JSON was not valid UTF-8/JSON, had an unknown key or a bad value; the error buffer names the key.
     InvalidConfig = 100,
-    /// The input bytes are not a well-formed OTLP `ExportTraceServiceRequest`; nothing was written, nothing to free.
+    /// The input bytes are not a well-formed OTLP `ExportTraceServiceRequest` (or span-record request); nothing was
+    /// written, nothing to free.
     MalformedInput = 200,
     /// A Rust panic was caught at the boundary. The handle stays usable; the call had no effect.
     Panic = 900,
@@ -27,7 +28,9 @@ fn status_text(code: u32) -> &'static [u8] {
         c if c == S::Ok as u32 => b"ok\0",
         c if c == S::NullPointer as u32 => b"a required pointer argument was NULL\0",
         c if c == S::InvalidConfig as u32 => b"invalid configuration\0",
-        c if c == S::MalformedInput as u32 => b"input is not a well-formed OTLP ExportTraceServiceRequest\0",
+        c if c == S::MalformedInput as u32 => {
+            b"input is not a well-formed OTLP ExportTraceServiceRequest or span-record request\0"
+        }
         c if c == S::Panic as u32 => b"internal error: a panic was caught at the C boundary\0",
         _ => b"unknown status code\0",
     }

@@ -11,16 +11,18 @@ pub struct Rollup {
     pub tool_calls: u64,
 }
 
-/// Sums over the top span and every remembered descendant (the current batch must already be remembered).
+/// Sums over the top span and every remembered descendant (the current batch must already be remembered). Costs
+/// are added in span-id order, so the total does not depend on hash-table order or on how the trace was batched.
 pub fn workflow_rollup(tree: &Tree<'_, '_, '_>, top: SpanId) -> Rollup {
     let mut r = Rollup::default();
+    let mut costs: Vec<(SpanId, f64)> = Vec::new();
     for (&id, m) in &tree.memo.spans {
         if id != top && !tree.is_ancestor(top, id) {
             continue;
         }
         match m.billing {
             Some(Billing::Billed(c)) => {
-                r.cost_usd += c;
+                costs.push((id, c));
                 r.llm_calls += u64::from(m.kind.map_or(true, Kind::is_model_call));
             }
             Some(Billing::Unpriced) => r.llm_calls += u64::from(m.kind.map_or(true, Kind::is_model_call)),
@@ -28,5 +30,7 @@ pub fn workflow_rollup(tree: &Tree<'_, '_, '_>, top: SpanId) -> Rollup {
         }
         r.tool_calls += u64::from(m.kind == Some(Kind::Tool));
     }
+    costs.sort_unstable_by_key(|&(id, _)| id);
+    r.cost_usd = costs.iter().map(|&(_, c)| c).sum();
     r
 }

@@ -5,6 +5,7 @@
 use super::batch_index::{BatchIndex, Region};
 use super::kv_encode::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string};
 use super::varint::{encode_varint, varint_len};
+use crate::contract;
 use crate::conventions::{KeyIndex, KeyTable};
 use crate::patch::{PatchSink, Val};
 
@@ -68,6 +69,7 @@ impl PatchSink for WireEdits<'_> {
         let key = self.keys.key(key);
         match v {
             Val::Str(s) => encode_kv_string(key, s, &mut self.arena),
+            Val::Fixed(i) => encode_kv_string(key, contract::FIXED_VALUES[usize::from(i)], &mut self.arena),
             Val::Int(i) => encode_kv_int(key, i, &mut self.arena),
             Val::Double(d) => encode_kv_double(key, d, &mut self.arena),
             Val::Raw(r) => encode_kv_raw(key, r, &mut self.arena),
@@ -188,7 +190,6 @@ pub fn write_batch(index: &BatchIndex<'_>, edits: &mut WireEdits<'_>) -> Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract;
     use crate::conventions::{AliasLists, OutKey};
 
     fn keys() -> KeyTable {

@@ -9,7 +9,10 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use prost::Message;
 
-pub use last9_genai::Processor;
+pub mod records_host;
+
+/// The core itself, for tests that drive one handle from many threads.
+pub use last9_genai::Processor as Core;
 
 pub fn trace_id(n: u8) -> Vec<u8> {
     let mut t = vec![0xab; 16];
@@ -95,8 +98,86 @@ pub fn batch(spans: Vec<Sp>) -> Vec<u8> {
     request(spans).encode_to_vec()
 }
 
+/// Two cores with one configuration: every batch goes through the OTLP bytes interface of one and the
+/// span-record interface of the other, and the two results must be the same spans with the same attributes.
+/// Tests read the bytes interface's result.
+pub struct Processor {
+    main: Core,
+    twin: Core,
+    keys: records_host::KeyList,
+    /// Set once a batch could not be given to the twin (input prost rejects): the two memories differ from then.
+    diverged: std::sync::atomic::AtomicBool,
+}
+
+impl Processor {
+    pub fn enrich(&self, input: &[u8]) -> Result<Vec<u8>, last9_genai::wire::WireError> {
+        self.enrich_at(input, std::time::Instant::now())
+    }
+
+    pub fn enrich_at(&self, input: &[u8], now: std::time::Instant) -> Result<Vec<u8>, last9_genai::wire::WireError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let out = self.main.enrich_at(input, now);
+        if self.diverged.load(Relaxed) {
+            return out;
+        }
+        let Ok(mut req) = ExportTraceServiceRequest::decode(input) else {
+            self.diverged.store(out.is_ok(), Relaxed);
+            return out;
+        };
+        let records = records_host::to_records(&req, &self.keys, false, &[]);
+        let response = self.twin.enrich_records_at(&records, now).expect("records of a valid request");
+        if let Some(r) = response {
+            assert!(records_host::apply(&mut req, &r, &self.keys).is_empty(), "nothing held unless asked");
+        }
+        let main =
+            ExportTraceServiceRequest::decode(out.as_ref().expect("a request prost reads is one we read").as_slice())
+                .expect("output decodes");
+        assert_same_spans(&main, &req);
+        out
+    }
+
+    pub fn stats_json(&self) -> String {
+        self.main.stats_json()
+    }
+
+    pub fn stats_json_at(&self, now: std::time::Instant) -> String {
+        self.main.stats_json_at(now)
+    }
+}
+
+/// Same spans in the same order, each with the same attributes (in any order: a put replaces a roll-up in place
+/// on the record side, the bytes side drops it and appends).
+#[track_caller]
+pub fn assert_same_spans(a: &ExportTraceServiceRequest, b: &ExportTraceServiceRequest) {
+    let flat = |r: &ExportTraceServiceRequest| -> Vec<Span> {
+        r.resource_spans.iter().flat_map(|r| r.scope_spans.iter()).flat_map(|s| s.spans.iter().cloned()).collect()
+    };
+    let (sa, sb) = (flat(a), flat(b));
+    assert_eq!(sa.len(), sb.len());
+    for (x, y) in sa.into_iter().zip(sb) {
+        let sorted = |mut s: Span| {
+            s.attributes.sort_by(|p, q| p.key.cmp(&q.key));
+            s
+        };
+        assert_eq!(sorted(x), sorted(y), "the two interfaces disagree");
+    }
+}
+
+/// One batch through the span-record interface of `core`, applied as a host would.
+pub fn enrich_records(core: &Core, keys: &records_host::KeyList, spans: Vec<Sp>) -> Out {
+    let mut req = request(spans);
+    let records = records_host::to_records(&req, keys, false, &[]);
+    if let Some(r) = core.enrich_records_at(&records, std::time::Instant::now()).expect("enrich records") {
+        records_host::apply(&mut req, &r, keys);
+    }
+    Out { req }
+}
+
 pub fn processor(json: &str) -> Processor {
-    Processor::from_json(json.as_bytes()).expect("config")
+    let main = Core::from_json(json.as_bytes()).expect("config");
+    let twin = Core::from_json(json.as_bytes()).expect("config");
+    let keys = records_host::KeyList::parse(&twin.key_list());
+    Processor { main, twin, keys, diverged: Default::default() }
 }
 
 /// A typed attribute value read back from output.
