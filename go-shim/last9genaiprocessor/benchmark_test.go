@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"testing"
 
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
@@ -65,7 +66,7 @@ func BenchmarkProcessTraces(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			gp, err := newGenaiProcessor(set.ID, set.TelemetrySettings, c)
+			gp, err := newGenaiProcessor(set.ID, set.TelemetrySettings, c, nil, consumertest.NewNop())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -44,6 +44,22 @@ type Config struct {
 	// hold. Ids come from clients and can be megabytes long; the least recently used traces go first.
 	MaxStateMiB int `mapstructure:"max_state_mib"`
 
+	// WaitForRoot holds the spans of GenAI traces whose root has not arrived yet, so that children exported
+	// before their root still get the root's conversation and workflow ids.
+	WaitForRoot WaitForRootConfig `mapstructure:"wait_for_root"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// WaitForRootConfig bounds the wait: how long a trace's spans wait for its root, and how much may wait at once.
+type WaitForRootConfig struct {
+	// Timeout is the longest a span waits; 0 turns waiting off (every span is enriched as it passes).
+	Timeout time.Duration `mapstructure:"timeout"`
+	// MaxSpans and MaxMiB bound what waits at once; when either is reached, spans pass without waiting.
+	MaxSpans int `mapstructure:"max_spans"`
+	MaxMiB   int `mapstructure:"max_mib"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -63,9 +79,11 @@ var (
 )
 
 // maxTTL is the longest state lifetime the core accepts (one year); maxStateMiB its largest budget (1 TiB).
+// maxRootWait the longest a span may wait for its trace's root.
 const (
 	maxTTL      = 365 * 24 * time.Hour
 	maxStateMiB = 1 << 20
+	maxRootWait = 10 * time.Minute
 )
 
 var _ component.Config = (*Config)(nil)
@@ -149,6 +167,15 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxStateMiB <= 0 || cfg.MaxStateMiB > maxStateMiB {
 		bad("max_state_mib", "must be from 1 to %d, got %d", maxStateMiB, cfg.MaxStateMiB)
+	}
+	if w := cfg.WaitForRoot; w.Timeout < 0 || w.Timeout > maxRootWait {
+		bad("wait_for_root::timeout", "must be from 0s (off) to %s, got %s", maxRootWait, w.Timeout)
+	}
+	if cfg.WaitForRoot.MaxSpans <= 0 {
+		bad("wait_for_root::max_spans", "must be > 0, got %d", cfg.WaitForRoot.MaxSpans)
+	}
+	if m := cfg.WaitForRoot.MaxMiB; m <= 0 || m > maxStateMiB {
+		bad("wait_for_root::max_mib", "must be from 1 to %d, got %d", maxStateMiB, m)
 	}
 	for _, ttl := range []struct {
 		key   string

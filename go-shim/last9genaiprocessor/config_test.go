@@ -26,6 +26,7 @@ func TestCreateDefaultConfig(t *testing.T) {
 		TraceTTL:           5 * time.Minute,
 		MaxRememberedSpans: 1_000_000,
 		MaxStateMiB:        256,
+		WaitForRoot:        WaitForRootConfig{Timeout: time.Second, MaxSpans: 100_000, MaxMiB: 64},
 	}, cfg)
 	assert.NoError(t, componenttest.CheckConfigStruct(cfg))
 	assert.NoError(t, confmap.Validate(cfg))
@@ -62,13 +63,21 @@ func TestLoadConfig(t *testing.T) {
 			TraceTTL:           30 * time.Second,
 			MaxRememberedSpans: 5000,
 			MaxStateMiB:        64,
+			WaitForRoot:        WaitForRootConfig{Timeout: 2 * time.Second, MaxSpans: 500, MaxMiB: 8},
 		}},
+		{name: "no_wait", want: func() *Config {
+			c := createDefaultConfig().(*Config)
+			c.WaitForRoot.Timeout = 0
+			return c
+		}()},
 		{name: "negative_price", wantErr: "pricing::gpt-4o::input: must be >= 0"},
 		{name: "missing_output", wantErr: "pricing::acme-chat-1::output: required (USD per million tokens)"},
 		{name: "missing_pricing_file", wantErr: "pricing_file: stat testdata/does-not-exist.json: no such file or directory"},
 		{name: "zero_limits", wantErr: "max_conversations: must be > 0, got 0\nmax_traces: must be > 0, got -5\nmax_remembered_spans: must be > 0, got 0\nmax_state_mib: must be from 1 to 1048576, got 0"},
 		{name: "short_ttls", wantErr: "conversation_ttl: must be from 1s to 8760h0m0s, got 500ms\ntrace_ttl: must be from 1s to 8760h0m0s, got 0s"},
 		{name: "empty_alias", wantErr: "conversation_id_keys: entry 1 is empty"},
+		{name: "bad_wait", wantErr: "wait_for_root::timeout: must be from 0s (off) to 10m0s, got 11m0s\n" +
+			"wait_for_root::max_spans: must be > 0, got 0\nwait_for_root::max_mib: must be from 1 to 1048576, got -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

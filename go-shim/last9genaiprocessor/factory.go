@@ -21,6 +21,9 @@ const (
 	defaultTraceTTL         = 5 * time.Minute
 	defaultMaxSpans         = 1_000_000
 	defaultMaxStateMiB      = 256
+	defaultRootWait         = time.Second
+	defaultMaxWaitingSpans  = 100_000
+	defaultMaxWaitingMiB    = 64
 )
 
 // NewFactory returns the factory for the `last9_genai` traces processor.
@@ -41,6 +44,11 @@ func createDefaultConfig() component.Config {
 		TraceTTL:           defaultTraceTTL,
 		MaxRememberedSpans: defaultMaxSpans,
 		MaxStateMiB:        defaultMaxStateMiB,
+		WaitForRoot: WaitForRootConfig{
+			Timeout:  defaultRootWait,
+			MaxSpans: defaultMaxWaitingSpans,
+			MaxMiB:   defaultMaxWaitingMiB,
+		},
 	}
 }
 
@@ -57,15 +65,18 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	p, err := newGenaiProcessor(set.ID, set.TelemetrySettings, c)
+	var hold *holdBuffer
+	if w := pCfg.WaitForRoot; w.Timeout > 0 {
+		hold = newHoldBuffer(w.Timeout, w.MaxSpans, w.MaxMiB<<20)
+	}
+	p, err := newGenaiProcessor(set.ID, set.TelemetrySettings, c, hold, next)
 	if err != nil {
 		c.close()
 		return nil, err
 	}
 	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces,
-		// The batch is never modified in place: the core returns a new one. Declaring that saves the pipeline a
-		// defensive copy when it fans out.
-		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		// Attributes are put on the spans of the batch itself, and held spans are moved out of it.
+		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 		processorhelper.WithStart(p.start),
 		processorhelper.WithShutdown(p.shutdown))
 }

@@ -99,6 +99,47 @@ func (c *core) enrich(in []byte) ([]byte, error) {
 	return takeBytes(out), nil
 }
 
+// keyList returns the core's key list: the attribute keys to forward in span records (by index) and the fixed
+// values patches name. Layout in include/last9_genai.h (last9_genai_processor_keys).
+func (c *core) keyList() ([]byte, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.handle == nil {
+		return nil, errCoreClosed
+	}
+	var out *C.struct_last9_genai_bytes
+	if status := C.last9_genai_processor_keys(c.handle, &out); status != statusOK {
+		return nil, &coreError{op: "keys", status: uint32(status)}
+	}
+	return takeBytes(out), nil
+}
+
+// enrichSpans gives the core one batch as span records and calls apply with its response, which lives in Rust
+// memory only until apply returns (no copy). A batch with nothing to change calls apply with nil.
+func (c *core) enrichSpans(records []byte, apply func(patches []byte) error) error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.handle == nil {
+		return errCoreClosed
+	}
+	var errBuf [errorBufBytes]byte
+	var errLen C.size_t
+	var out *C.struct_last9_genai_bytes
+	status := C.last9_genai_enrich_spans(c.handle,
+		bytesPtr(records), C.size_t(len(records)),
+		(*C.char)(unsafe.Pointer(&errBuf[0])), C.size_t(len(errBuf)), &errLen,
+		&out)
+	if status != statusOK {
+		return &coreError{op: "enrich", status: uint32(status), msg: errText(errBuf[:], errLen)}
+	}
+	if out == nil {
+		return apply(nil)
+	}
+	defer C.last9_genai_bytes_free(out)
+	n := int(C.last9_genai_bytes_len(out))
+	return apply(unsafe.Slice((*byte)(unsafe.Pointer(C.last9_genai_bytes_data(out))), n))
+}
+
 // coreStats is the JSON object last9_genai_processor_stats writes: cumulative counters and current sizes.
 type coreStats struct {
 	Batches               int64              `json:"batches"`
@@ -117,6 +158,7 @@ type coreStats struct {
 	StateBytes            int64              `json:"state_bytes"`
 	StateBytesLimit       int64              `json:"state_bytes_limit"`
 	ValuesNotRemembered   int64              `json:"values_not_remembered"`
+	SpansHeld             int64              `json:"spans_held"`
 	CostUSDByModel        map[string]float64 `json:"cost_usd_by_model"`
 }
 

@@ -1,11 +1,12 @@
 package last9genaiprocessor
 
 import (
-	"bytes"
 	"context"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -17,26 +18,54 @@ import (
 // warnInterval bounds how often a failing core is reported in the log.
 const warnInterval = 10 * time.Second
 
+// maxPooledRecordBytes: a batch's scratch larger than this is not kept for the next one.
+const maxPooledRecordBytes = 16 << 20
+
 // enricher is the Rust core as the processor sees it; tests substitute a failing one.
 type enricher interface {
-	enrich([]byte) ([]byte, error)
+	keyList() ([]byte, error)
+	enrichSpans(records []byte, apply func(patches []byte) error) error
 	stats() (coreStats, error)
 	close()
 }
 
-// genaiProcessor moves each batch through the core: ptrace -> OTLP bytes -> core -> OTLP bytes -> ptrace.
-// Whatever fails, the original batch goes on unchanged: the pipeline never breaks because of this processor.
+// genaiProcessor enriches each batch in place: it sends the core span records (the few fields and attributes the
+// core reads), and puts the attributes the core returns on the spans. Whatever fails, the batch goes on as it
+// came: the pipeline never breaks because of this processor.
 type genaiProcessor struct {
 	logger    *zap.Logger
 	core      enricher
+	keys      *keyTable
 	telemetry *metadata.TelemetryBuilder
 	// metricAttrs labels every metric with the component id, as processorhelper does: two instances (two
 	// pipelines) of this processor must not report into one series.
 	metricAttrs attribute.Set
 	warning     *passThroughWarning
+	scratch     sync.Pool
+
+	// hold is nil when wait_for_root is off; next receives the traces it releases on its own.
+	hold     *holdBuffer
+	next     consumer.Traces
+	stop     chan struct{}
+	released sync.WaitGroup
+	stopOnce sync.Once
 }
 
-func newGenaiProcessor(id component.ID, set component.TelemetrySettings, core enricher) (*genaiProcessor, error) {
+type batchScratch struct {
+	records spanRecords
+	patches patchScratch
+}
+
+func newGenaiProcessor(id component.ID, set component.TelemetrySettings, core enricher, hold *holdBuffer,
+	next consumer.Traces) (*genaiProcessor, error) {
+	list, err := core.keyList()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := newKeyTable(list)
+	if err != nil {
+		return nil, err
+	}
 	tb, err := metadata.NewTelemetryBuilder(set)
 	if err != nil {
 		return nil, err
@@ -44,11 +73,16 @@ func newGenaiProcessor(id component.ID, set component.TelemetrySettings, core en
 	p := &genaiProcessor{
 		logger:      set.Logger,
 		core:        core,
+		keys:        keys,
 		telemetry:   tb,
 		metricAttrs: attribute.NewSet(attribute.String("processor", id.String())),
 		warning:     newPassThroughWarning(set.Logger, warnInterval),
+		scratch:     sync.Pool{New: func() any { return new(batchScratch) }},
+		hold:        hold,
+		next:        next,
+		stop:        make(chan struct{}),
 	}
-	if err := registerCoreStats(tb, core, p.metricAttrs); err != nil {
+	if err := registerCoreStats(tb, core, hold, p.metricAttrs); err != nil {
 		tb.Shutdown()
 		return nil, err
 	}
@@ -56,43 +90,121 @@ func newGenaiProcessor(id component.ID, set component.TelemetrySettings, core en
 }
 
 func (p *genaiProcessor) start(context.Context, component.Host) error {
-	p.logger.Info("GenAI enrichment core loaded", zap.String("core_version", coreLibraryVersion()))
+	p.logger.Info("GenAI enrichment core loaded", zap.String("core_version", coreLibraryVersion()),
+		zap.Bool("wait_for_root", p.hold != nil))
+	if p.hold != nil {
+		p.released.Add(1)
+		go p.releaseOnTimeout()
+	}
 	return nil
 }
 
-// shutdown may run without start and more than once; the core frees its handle once.
-func (p *genaiProcessor) shutdown(context.Context) error {
-	p.telemetry.Shutdown()
-	p.core.close()
+// shutdown may run without start and more than once. Held spans are enriched as they are and passed on before
+// the core's handle is freed.
+func (p *genaiProcessor) shutdown(ctx context.Context) error {
+	p.stopOnce.Do(func() {
+		close(p.stop)
+		p.released.Wait()
+		if p.hold != nil {
+			p.release(ctx, p.hold.expired(time.Time{}, true), "shutdown")
+		}
+		p.telemetry.Shutdown()
+		p.core.close()
+	})
 	return nil
+}
+
+func (p *genaiProcessor) releaseOnTimeout() {
+	defer p.released.Done()
+	tick := time.NewTicker(max(p.hold.timeout/10, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case now := <-tick.C:
+			p.release(context.Background(), p.hold.expired(now, false), "timeout")
+		}
+	}
+}
+
+// release enriches held traces without their root (what is known of it from earlier batches still applies) and
+// passes them to the next consumer.
+func (p *genaiProcessor) release(ctx context.Context, traces []*heldTrace, reason string) {
+	if len(traces) == 0 {
+		return
+	}
+	td := ptrace.NewTraces()
+	for _, t := range traces {
+		t.td.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	}
+	spans := td.SpanCount()
+	p.telemetry.ProcessorLast9GenaiSpansReleased.Add(ctx, int64(spans),
+		metric.WithAttributeSet(attribute.NewSet(append(p.metricAttrs.ToSlice(), attribute.String("reason", reason))...)))
+	td = p.enrichBatch(ctx, td, false)
+	if err := p.next.ConsumeTraces(ctx, td); err != nil {
+		p.telemetry.ProcessorLast9GenaiReleaseFailures.Add(ctx, int64(spans), metric.WithAttributeSet(p.metricAttrs))
+		p.logger.Warn("held spans released but the next consumer refused them", zap.Error(err),
+			zap.Int("spans", spans), zap.String("reason", reason))
+	}
 }
 
 func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-	spans := td.SpanCount()
-	if spans == 0 {
+	if td.SpanCount() == 0 {
 		return td, nil
 	}
-	in, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-	if err != nil {
-		return p.passThrough(ctx, td, spans, err), nil
-	}
-	out, err := p.core.enrich(in)
-	if err != nil {
-		return p.passThrough(ctx, td, spans, err), nil
-	}
-	if bytes.Equal(out, in) {
-		// Nothing to add (no GenAI content, no trace we remember): skip unmarshalling an identical batch.
-		return td, nil
-	}
-	enriched, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(out)
-	if err != nil {
-		return p.passThrough(ctx, td, spans, err), nil
-	}
-	return enriched, nil
+	return p.enrichBatch(ctx, td, p.hold != nil), nil
 }
 
-func (p *genaiProcessor) passThrough(ctx context.Context, td ptrace.Traces, spans int, err error) ptrace.Traces {
-	p.telemetry.ProcessorLast9GenaiPassthroughBatches.Add(ctx, 1, metric.WithAttributeSet(p.metricAttrs))
-	p.warning.record(err, spans)
+// enrichBatch enriches td in place; with mayHold, spans the core wants held are moved out of it into the hold
+// buffer, and held traces whose root is in td are merged into it first.
+func (p *genaiProcessor) enrichBatch(ctx context.Context, td ptrace.Traces, mayHold bool) ptrace.Traces {
+	sc := p.scratch.Get().(*batchScratch)
+	defer p.recycle(sc)
+	r := &sc.records
+	r.reset()
+	r.addTraces(td, p.keys)
+	batchSpans := len(r.spans)
+	if mayHold {
+		for _, t := range p.hold.claim(r) {
+			r.addTraces(t.td, p.keys)
+			t.td.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+			p.telemetry.ProcessorLast9GenaiSpansReleased.Add(ctx, int64(t.spans),
+				metric.WithAttributeSet(attribute.NewSet(append(p.metricAttrs.ToSlice(), attribute.String("reason", "root"))...)))
+		}
+		mayHold = p.hold.hasRoom()
+	}
+	var holds []int
+	err := p.core.enrichSpans(r.request(mayHold), func(patches []byte) error {
+		if patches == nil {
+			return nil
+		}
+		var err error
+		holds, err = applyPatches(patches, r.spans, p.keys, &sc.patches)
+		return err
+	})
+	if err != nil {
+		p.telemetry.ProcessorLast9GenaiPassthroughBatches.Add(ctx, 1, metric.WithAttributeSet(p.metricAttrs))
+		p.warning.record(err, len(r.spans))
+		return td
+	}
+	if len(holds) > 0 {
+		for _, h := range holds {
+			if h >= batchSpans {
+				// Only spans of this batch can be held: a merged trace has its root here.
+				p.warning.record(errPatches, len(r.spans))
+				return td
+			}
+		}
+		p.hold.keep(td, holds, time.Now())
+	}
 	return td
+}
+
+func (p *genaiProcessor) recycle(sc *batchScratch) {
+	clear(sc.records.spans)
+	if cap(sc.records.buf) > maxPooledRecordBytes {
+		return
+	}
+	p.scratch.Put(sc)
 }

@@ -96,12 +96,12 @@ func TestAttributesSurviveTheCore(t *testing.T) {
 	}())
 }
 
-// A batch the core leaves as it is comes back as the very same ptrace.Traces (no unmarshal of an identical copy).
+// A batch the core leaves as it is comes back as the very same ptrace.Traces, byte for byte.
 func TestUnchangedBatchIsPassedOnAsIs(t *testing.T) {
 	set := processortest.NewNopSettings(metadata.Type)
 	c, err := newCore([]byte(`{}`))
 	require.NoError(t, err)
-	gp, err := newGenaiProcessor(set.ID, set.TelemetrySettings, c)
+	gp, err := newGenaiProcessor(set.ID, set.TelemetrySettings, c, nil, consumertest.NewNop())
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, gp.shutdown(context.Background())) })
 	in := batch(span{trace: 1, id: 1, name: "GET /health", attrs: map[string]any{"http.route": "/health"}})
@@ -120,11 +120,20 @@ type failingCore struct {
 	closed int
 }
 
-func (f *failingCore) enrich([]byte) ([]byte, error) {
+func (f *failingCore) keyList() ([]byte, error) {
+	c, err := newCore([]byte(`{}`))
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	return c.keyList()
+}
+
+func (f *failingCore) enrichSpans([]byte, func([]byte) error) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
-	return nil, &coreError{op: "enrich", status: 200, msg: "field 1: truncated"}
+	return &coreError{op: "enrich", status: 200, msg: "field 1: truncated"}
 }
 func (f *failingCore) stats() (coreStats, error) { return coreStats{}, errors.New("no stats") }
 func (f *failingCore) close()                    { f.mu.Lock(); f.closed++; f.mu.Unlock() }
@@ -135,7 +144,7 @@ func newFakeCoreProcessor(t *testing.T, core enricher, logger *zap.Logger) (*gen
 	if logger != nil {
 		set.Logger = logger
 	}
-	gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), set, core)
+	gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), set, core, nil, consumertest.NewNop())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = gp.shutdown(context.Background()) })
 	return gp, err
@@ -148,7 +157,7 @@ func TestPassThroughOnCoreError(t *testing.T) {
 	set := tel.NewTelemetrySettings()
 	set.Logger = zap.New(logs)
 	fake := &failingCore{}
-	gp, err := newGenaiProcessor(component.MustNewIDWithName("last9_genai", "failing"), set, fake)
+	gp, err := newGenaiProcessor(component.MustNewIDWithName("last9_genai", "failing"), set, fake, nil, consumertest.NewNop())
 	require.NoError(t, err)
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	gp.warning.now = func() time.Time { return clock }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"sync"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -11,14 +13,45 @@ import (
 	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
 )
 
-// registerCoreStats exposes the core's cumulative counters as observable instruments. The core keeps the totals,
-// so each collection reads them (one cheap stats call per instrument); a closed core reports nothing.
-func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, attrs attribute.Set) error {
+// statsMaxAge: instruments observed in one collection share one read of the core's counters.
+const statsMaxAge = time.Second
+
+// sharedStats reads the core's counters at most once per statsMaxAge, however many instruments observe them.
+type sharedStats struct {
+	core enricher
+	mu   sync.Mutex
+	at   time.Time
+	last coreStats
+	err  error
+}
+
+func (s *sharedStats) get() (coreStats, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now := time.Now(); now.Sub(s.at) >= statsMaxAge {
+		s.last, s.err = s.core.stats()
+		s.at = now
+	}
+	return s.last, s.err
+}
+
+// registerCoreStats exposes the core's cumulative counters as observable instruments; a closed core reports
+// nothing. The hold buffer's size is read from the buffer itself.
+func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, hold *holdBuffer, attrs attribute.Set) error {
 	labels := metric.WithAttributeSet(attrs)
+	shared := &sharedStats{core: core}
 	fromStats := func(pick func(coreStats) int64) metric.Int64Callback {
 		return func(_ context.Context, o metric.Int64Observer) error {
-			if s, err := core.stats(); err == nil {
+			if s, err := shared.get(); err == nil {
 				o.Observe(pick(s), labels)
+			}
+			return nil
+		}
+	}
+	fromHold := func(pick func(spans, bytes int) int) metric.Int64Callback {
+		return func(_ context.Context, o metric.Int64Observer) error {
+			if hold != nil {
+				o.Observe(int64(pick(hold.counts())), labels)
 			}
 			return nil
 		}
@@ -37,8 +70,10 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, attrs attri
 		tb.RegisterProcessorLast9GenaiTraceEvictionsCallback(fromStats(func(s coreStats) int64 { return s.TraceEvictions })),
 		tb.RegisterProcessorLast9GenaiStateBytesCallback(fromStats(func(s coreStats) int64 { return s.StateBytes })),
 		tb.RegisterProcessorLast9GenaiValuesNotRememberedCallback(fromStats(func(s coreStats) int64 { return s.ValuesNotRemembered })),
+		tb.RegisterProcessorLast9GenaiSpansWaitingCallback(fromHold(func(spans, _ int) int { return spans })),
+		tb.RegisterProcessorLast9GenaiWaitingBytesCallback(fromHold(func(_, bytes int) int { return bytes })),
 		tb.RegisterProcessorLast9GenaiCostCallback(func(_ context.Context, o metric.Float64Observer) error {
-			s, err := core.stats()
+			s, err := shared.get()
 			if err != nil {
 				return nil
 			}

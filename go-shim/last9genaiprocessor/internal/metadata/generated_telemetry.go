@@ -33,16 +33,20 @@ type TelemetryBuilder struct {
 	ProcessorLast9GenaiConversationsTracked  metric.Int64ObservableGauge
 	ProcessorLast9GenaiCost                  metric.Float64ObservableCounter
 	ProcessorLast9GenaiPassthroughBatches    metric.Int64Counter
+	ProcessorLast9GenaiReleaseFailures       metric.Int64Counter
 	ProcessorLast9GenaiSpansCostProvided     metric.Int64ObservableCounter
 	ProcessorLast9GenaiSpansDuplicate        metric.Int64ObservableCounter
 	ProcessorLast9GenaiSpansEnriched         metric.Int64ObservableCounter
 	ProcessorLast9GenaiSpansPriced           metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansReleased         metric.Int64Counter
 	ProcessorLast9GenaiSpansSeen             metric.Int64ObservableCounter
 	ProcessorLast9GenaiSpansUnpricedModel    metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansWaiting          metric.Int64ObservableGauge
 	ProcessorLast9GenaiStateBytes            metric.Int64ObservableGauge
 	ProcessorLast9GenaiTraceEvictions        metric.Int64ObservableCounter
 	ProcessorLast9GenaiTracesTracked         metric.Int64ObservableGauge
 	ProcessorLast9GenaiValuesNotRemembered   metric.Int64ObservableCounter
+	ProcessorLast9GenaiWaitingBytes          metric.Int64ObservableGauge
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -206,6 +210,21 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiSpansUnpricedModelCa
 	return nil
 }
 
+// RegisterProcessorLast9GenaiSpansWaitingCallback sets callback for observable ProcessorLast9GenaiSpansWaiting metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiSpansWaitingCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiSpansWaiting, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiSpansWaiting)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
 // RegisterProcessorLast9GenaiStateBytesCallback sets callback for observable ProcessorLast9GenaiStateBytes metric.
 func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiStateBytesCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
@@ -257,6 +276,21 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiValuesNotRememberedC
 		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiValuesNotRemembered, obs: o})
 		return nil
 	}, builder.ProcessorLast9GenaiValuesNotRemembered)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorLast9GenaiWaitingBytesCallback sets callback for observable ProcessorLast9GenaiWaitingBytes metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiWaitingBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiWaitingBytes, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiWaitingBytes)
 	if err != nil {
 		return err
 	}
@@ -334,6 +368,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{batch}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiReleaseFailures, err = builder.meter.Int64Counter(
+		"otelcol_processor_last9_genai_release_failures",
+		metric.WithDescription("Held spans released on timeout or at shutdown that the next consumer refused. [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiSpansCostProvided, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_spans_cost_provided",
 		metric.WithDescription("Spans whose application already set gen_ai.usage.cost_usd (gen_ai.l9.cost.status=provided). [Development]"),
@@ -358,6 +398,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiSpansReleased, err = builder.meter.Int64Counter(
+		"otelcol_processor_last9_genai_spans_released",
+		metric.WithDescription("Held spans passed on, by why they left the wait (root, timeout, shutdown). [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiSpansSeen, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_spans_seen",
 		metric.WithDescription("Spans read by the core. [Development]"),
@@ -367,6 +413,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorLast9GenaiSpansUnpricedModel, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_spans_unpriced_model",
 		metric.WithDescription("Spans with token usage but no price for their model (gen_ai.l9.cost.status=unpriced_model). [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiSpansWaiting, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_last9_genai_spans_waiting",
+		metric.WithDescription("Spans held now, waiting for their trace's root (wait_for_root). [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
@@ -392,6 +444,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_last9_genai_values_not_remembered",
 		metric.WithDescription("Conversation, user, workflow or propagated values longer than 4 KiB, written on the spans of their own batch but not remembered for later batches. [Development]"),
 		metric.WithUnit("{value}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiWaitingBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_processor_last9_genai_waiting_bytes",
+		metric.WithDescription("Estimated bytes of the spans held now, waiting for their trace's root (bounded by wait_for_root::max_mib). [Development]"),
+		metric.WithUnit("By"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs
