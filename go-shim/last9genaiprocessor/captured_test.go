@@ -23,11 +23,11 @@ type capturedValue struct {
 }
 
 type capturedSpan struct {
-	Name       string                   `json:"name"`
-	TraceID    string                   `json:"trace_id"`
-	SpanID     string                   `json:"span_id"`
-	ParentID   string                   `json:"parent_span_id"`
-	Kind       string                   `json:"kind"`
+	Name       string `json:"name"`
+	TraceID    string `json:"trace_id"`
+	SpanID     string `json:"span_id"`
+	ParentID   string `json:"parent_span_id"`
+	Kind       string `json:"kind"`
 	Scope      struct{ Name, Version string }
 	Start      uint64                   `json:"start_time_unix_nano"`
 	End        uint64                   `json:"end_time_unix_nano"`
