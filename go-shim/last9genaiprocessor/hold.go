@@ -24,6 +24,8 @@ type holdBuffer struct {
 	queue []*heldTrace
 	spans int
 	bytes int
+	// closed once shutdown has drained the buffer: nothing may wait after that.
+	closed bool
 }
 
 type heldTrace struct {
@@ -93,14 +95,18 @@ func (h *holdBuffer) forget(t *heldTrace) {
 }
 
 // keep moves the spans at the given record positions out of td into the buffer, each under a copy of its
-// resource and scope, and drops the scopes and resources it emptied.
-func (h *holdBuffer) keep(td ptrace.Traces, positions []int, now time.Time) {
+// resource and scope, and drops the scopes and resources it emptied. After shutdown it keeps nothing and says
+// so: the spans then go on as they are.
+func (h *holdBuffer) keep(td ptrace.Traces, positions []int, now time.Time) bool {
 	hold := make(map[int]bool, len(positions))
 	for _, p := range positions {
 		hold[p] = true
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
 	i := 0
 	rss := td.ResourceSpans()
 	rss.RemoveIf(func(rs ptrace.ResourceSpans) bool {
@@ -138,6 +144,7 @@ func (h *holdBuffer) keep(td ptrace.Traces, positions []int, now time.Time) {
 		})
 		return emptied && rs.ScopeSpans().Len() == 0
 	})
+	return true
 }
 
 func (h *holdBuffer) trace(id pcommon.TraceID, now time.Time) *heldTrace {
@@ -161,6 +168,14 @@ func (t *heldTrace) mirror(rs ptrace.ResourceSpans, ss ptrace.ScopeSpans) ptrace
 	size := estimateMapBytes(rs.Resource().Attributes()) + estimateMapBytes(ss.Scope().Attributes()) + 64
 	t.bytes += size
 	return dss.Spans()
+}
+
+// drain closes the buffer and takes everything in it.
+func (h *holdBuffer) drain() []*heldTrace {
+	h.mu.Lock()
+	h.closed = true
+	h.mu.Unlock()
+	return h.expired(time.Time{}, true)
 }
 
 // expired takes the traces whose wait is over (all of them when `all`).

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor/processorhelper"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -106,7 +107,7 @@ func (p *genaiProcessor) shutdown(ctx context.Context) error {
 		close(p.stop)
 		p.released.Wait()
 		if p.hold != nil {
-			p.release(ctx, p.hold.expired(time.Time{}, true), "shutdown")
+			p.release(ctx, p.hold.drain(), "shutdown")
 		}
 		p.telemetry.Shutdown()
 		p.core.close()
@@ -153,12 +154,22 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 	if td.SpanCount() == 0 {
 		return td, nil
 	}
-	return p.enrichBatch(ctx, td, p.hold != nil), nil
+	td, held := p.enrichBatchHolding(ctx, td, p.hold != nil)
+	if held && td.SpanCount() == 0 {
+		// Everything waits for its root: nothing to pass on now.
+		return td, processorhelper.ErrSkipProcessingData
+	}
+	return td, nil
 }
 
-// enrichBatch enriches td in place; with mayHold, spans the core wants held are moved out of it into the hold
-// buffer, and held traces whose root is in td are merged into it first.
 func (p *genaiProcessor) enrichBatch(ctx context.Context, td ptrace.Traces, mayHold bool) ptrace.Traces {
+	td, _ = p.enrichBatchHolding(ctx, td, mayHold)
+	return td
+}
+
+// enrichBatchHolding enriches td in place; with mayHold, spans the core wants held are moved out of it into the
+// hold buffer (and it says whether any were), and held traces whose root is in td are merged into it first.
+func (p *genaiProcessor) enrichBatchHolding(ctx context.Context, td ptrace.Traces, mayHold bool) (ptrace.Traces, bool) {
 	sc := p.scratch.Get().(*batchScratch)
 	defer p.recycle(sc)
 	r := &sc.records
@@ -186,19 +197,19 @@ func (p *genaiProcessor) enrichBatch(ctx context.Context, td ptrace.Traces, mayH
 	if err != nil {
 		p.telemetry.ProcessorLast9GenaiPassthroughBatches.Add(ctx, 1, metric.WithAttributeSet(p.metricAttrs))
 		p.warning.record(err, len(r.spans))
-		return td
+		return td, false
 	}
-	if len(holds) > 0 {
-		for _, h := range holds {
-			if h >= batchSpans {
-				// Only spans of this batch can be held: a merged trace has its root here.
-				p.warning.record(errPatches, len(r.spans))
-				return td
-			}
+	if len(holds) == 0 {
+		return td, false
+	}
+	for _, h := range holds {
+		if h >= batchSpans {
+			// Only spans of this batch can be held: a merged trace has its root here.
+			p.warning.record(errPatches, len(r.spans))
+			return td, false
 		}
-		p.hold.keep(td, holds, time.Now())
 	}
-	return td
+	return td, p.hold.keep(td, holds, time.Now())
 }
 
 func (p *genaiProcessor) recycle(sc *batchScratch) {
