@@ -1,9 +1,20 @@
-//! Throughput of `Processor::enrich` on realistic batches, beside a prost decode+encode round trip of the same
-//! bytes (what a "decode everything" design would pay before doing any work).
+//! Throughput of the core on realistic batches, beside a prost decode+encode round trip of the same bytes (what a
+//! "decode everything" design would pay before doing any work).
 //!
-//! Run: `cargo bench --bench enrich` (criterion prints time per batch and spans/s; each batch is 1,000 spans).
+//! `captured`: batches of about 1,000 spans replayed from the spans real instrumentation libraries emitted
+//! (tests/e2e/captured), with fresh trace ids and conversations every iteration, through both interfaces: OTLP
+//! bytes (`enrich`) and span records (`enrich_records`, what the collector's shim uses). `synthetic`: 100 traces
+//! of 10 spans, with and without GenAI content.
+//!
+//! Run: `cargo bench --bench enrich` (criterion prints time per batch and spans/s).
 
 use std::hint::black_box;
+
+#[path = "../tests/common/captured.rs"]
+mod captured;
+#[allow(dead_code)]
+#[path = "../tests/common/records_host.rs"]
+mod records_host;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use last9_genai::wire::BatchIndex;
@@ -107,8 +118,89 @@ fn trace_id_offsets(b: &[u8]) -> Vec<usize> {
     idx.spans.iter().map(|s| s.head.trace_id.as_ptr() as usize - b.as_ptr() as usize).collect()
 }
 
+/// Where every trace id and conversation id sits in `b`, to stamp fresh ones in place each iteration.
+fn offsets_of(b: &[u8], trace_ids: &std::collections::HashSet<Vec<u8>>) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let conv = captured::conversation_id(0);
+    let prefix = &conv.as_bytes()[..5];
+    let mut i = 0;
+    while i + 16 <= b.len() {
+        if trace_ids.contains(&b[i..i + 16]) {
+            out.push((i, 16));
+            i += 16;
+        } else if b[i..].starts_with(prefix) && i + conv.len() <= b.len() {
+            // The id's last 8 hex digits (the first 8 stay zero for the ids replay_batch makes).
+            out.push((i + conv.len() - 8, 8));
+            i += conv.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+fn stamp(b: &mut [u8], at: &[(usize, usize)], round: u64) {
+    for &(o, n) in at {
+        // The first 8 bytes of a trace id, or 8 hex digits of a conversation id: fresh each round.
+        if n == 16 {
+            b[o..o + 8].copy_from_slice(&round.to_be_bytes());
+        } else {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            for (k, d) in b[o..o + 8].iter_mut().enumerate() {
+                *d = HEX[(round >> (28 - 4 * k) & 0xf) as usize];
+            }
+        }
+    }
+}
+
+fn bench_captured(c: &mut Criterion) {
+    let captures: Vec<captured::Capture> = captured::captures().iter().map(|f| captured::load(f)).collect();
+    let req = captured::replay_batch(&captures, 0, 1000, 3);
+    let spans: usize = req.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
+    let needles: std::collections::HashSet<Vec<u8>> = req
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .map(|s| s.trace_id.clone())
+        .collect();
+    let traces = needles.len();
+
+    let mut g = c.benchmark_group("captured");
+    g.throughput(Throughput::Elements(spans as u64));
+    let mut otlp = req.encode_to_vec();
+    println!("captured batch: {spans} spans, {traces} traces, {} bytes ({} per span)", otlp.len(), otlp.len() / spans);
+    let at = offsets_of(&otlp, &needles);
+    let p = Processor::from_json(b"{}").unwrap();
+    let mut round = 0u64;
+    g.bench_function("last9_genai/otlp_bytes", |b| {
+        b.iter(|| {
+            round += 1;
+            stamp(&mut otlp, &at, round);
+            black_box(p.enrich(black_box(&otlp)).unwrap())
+        })
+    });
+    let keys = records_host::KeyList::parse(&p.key_list());
+    let mut records = records_host::to_records(&req, &keys, false, &[]);
+    let at_records = offsets_of(&records, &needles);
+    g.bench_function("last9_genai/span_records", |b| {
+        b.iter(|| {
+            round += 1;
+            stamp(&mut records, &at_records, round);
+            black_box(p.enrich_records_at(black_box(&records), std::time::Instant::now()).unwrap())
+        })
+    });
+    g.bench_function("prost_round_trip", |b| {
+        b.iter(|| {
+            let req = ExportTraceServiceRequest::decode(black_box(otlp.as_slice())).unwrap();
+            black_box(req.encode_to_vec())
+        })
+    });
+    g.finish();
+}
+
 fn bench(c: &mut Criterion) {
-    let mut g = c.benchmark_group("enrich_1000_spans");
+    let mut g = c.benchmark_group("synthetic");
     g.throughput(Throughput::Elements((TRACES * SPANS_PER_TRACE) as u64));
     for (name, genai) in [("genai_mix", true), ("no_genai", false)] {
         let mut input = batch(genai);
@@ -134,5 +226,5 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, bench_captured, bench);
 criterion_main!(benches);

@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use crate::batch::Batch;
 use crate::contract::CostStatus;
-use crate::conventions::{kind_rank, read_span, KeyIndex, KeyTable, Kind, OutKey, SpanFacts};
+use crate::conventions::{kind_rank, read_span_into, KeyIndex, KeyTable, Kind, OutKey, SpanFacts};
 use crate::patch::{PatchSink, Val};
 use crate::processor::Processor;
 use crate::state::{SpanId, TraceId};
 use crate::stats::BatchStats;
-use crate::trace::{process_trace, BatchSpan, Bill, TraceOutcome};
+use crate::trace::{process_trace, BatchSpan, Bill, TraceOutcome, TraceScratch};
 use crate::wire::WireError;
 
 fn trace_id(bytes: &[u8]) -> Option<TraceId> {
@@ -41,7 +41,11 @@ pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
     hold: bool,
     sink: &mut S,
 ) -> Result<BatchStats, WireError> {
-    let facts: Vec<SpanFacts<'a>> = (0..batch.len()).map(|i| read_span(&p.keys, batch, i)).collect::<Result<_, _>>()?;
+    let mut facts: Vec<SpanFacts<'a>> = Vec::with_capacity(batch.len());
+    facts.resize_with(batch.len(), SpanFacts::default);
+    for (i, f) in facts.iter_mut().enumerate() {
+        read_span_into(&p.keys, batch, i, f)?;
+    }
     let mut stats = BatchStats { spans_seen: batch.len() as u64, ..Default::default() };
 
     // Traces in order of their earliest start time in the batch, so that two turns of one conversation
@@ -62,30 +66,30 @@ pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
     }
     groups.sort_by_key(|g| g.1);
 
+    let mut scratch = TraceScratch::default();
+    let mut spans: Vec<BatchSpan<'_, '_>> = Vec::new();
     for (tid, _, members) in &groups {
-        if hold && should_hold(p, batch, &facts, tid, members) {
+        if hold && should_hold(p, batch, &facts, tid, members, now) {
             for &i in members {
                 sink.hold(i);
             }
             stats.spans_held += members.len() as u64;
             continue;
         }
-        let spans: Vec<BatchSpan<'_, '_>> = members
-            .iter()
-            .map(|&i| {
-                let h = batch.head(i);
-                BatchSpan {
-                    index: i,
-                    id: span_id(h.span_id),
-                    parent: span_id(h.parent_span_id),
-                    start: h.start,
-                    end: h.end,
-                    local_root: h.is_local_root(),
-                    facts: &facts[i],
-                }
-            })
-            .collect();
-        let Some(outcome) = process_trace(tid, &spans, &p.state, &p.prices, now) else {
+        spans.clear();
+        spans.extend(members.iter().map(|&i| {
+            let h = batch.head(i);
+            BatchSpan {
+                index: i,
+                id: span_id(h.span_id),
+                parent: span_id(h.parent_span_id),
+                start: h.start,
+                end: h.end,
+                local_root: h.is_local_root(),
+                facts: &facts[i],
+            }
+        }));
+        let Some(outcome) = process_trace(tid, &spans, &p.state, &p.prices, now, &mut scratch) else {
             continue;
         };
         stats.values_not_remembered += outcome.not_remembered;
@@ -106,12 +110,13 @@ fn should_hold<'a, B: Batch<'a>>(
     facts: &[SpanFacts<'_>],
     tid: &TraceId,
     members: &[usize],
+    now: Instant,
 ) -> bool {
     if members.iter().any(|&i| batch.head(i).is_local_root()) {
         return false;
     }
     let wanted = members.iter().any(|&i| facts[i].is_relevant() || batch.trace_is_held(i));
-    wanted && !p.state.traces.shard(tid).peek(tid).is_some_and(|m| m.root_seen)
+    wanted && !p.state.traces.shard(tid).peek(tid, now).is_some_and(|m| m.root_seen)
 }
 
 /// One span's changes on their way to the sink, noting whether there were any.
@@ -138,7 +143,7 @@ fn patch_span<S: PatchSink>(
     p: &Processor,
     span: &BatchSpan<'_, '_>,
     k: usize,
-    o: &TraceOutcome<'_, '_>,
+    o: &TraceOutcome<'_, '_, '_>,
     sink: &mut S,
     stats: &mut BatchStats,
 ) -> bool {

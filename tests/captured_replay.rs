@@ -3,12 +3,12 @@
 //! per call, the exact cost of every call whose span reports its cache tokens, one conversation and turn per trace,
 //! and every original attribute kept.
 mod common;
+use common::captured::{captures, span_of};
 use common::*;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 
-use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, ArrayValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::Value as J;
 
@@ -21,54 +21,6 @@ fn price(model: &str) -> Option<(f64, f64, f64, f64)> {
         "text-embedding-3-small" => Some((0.02, 0.0, 0.02, 0.02)),
         "acme-priced" => Some((1.0, 2.0, 1.0, 1.0)),
         _ => None,
-    }
-}
-
-fn any(v: &J) -> Option<Value> {
-    let t = v["type"].as_str()?;
-    let x = &v["value"];
-    Some(match t {
-        "string" => Value::StringValue(x.as_str()?.into()),
-        "int" => Value::IntValue(x.as_i64()?),
-        "double" => Value::DoubleValue(x.as_f64()?),
-        "bool" => Value::BoolValue(x.as_bool()?),
-        t if t.starts_with("array<") => {
-            let inner = &t[6..t.len() - 1];
-            let values = x
-                .as_array()?
-                .iter()
-                .filter_map(|e| any(&serde_json::json!({"type": inner, "value": e})))
-                .map(|v| AnyValue { value: Some(v) })
-                .collect();
-            Value::ArrayValue(ArrayValue { values })
-        }
-        _ => return None,
-    })
-}
-
-fn hex(s: &J) -> Vec<u8> {
-    let s = s.as_str().unwrap_or("");
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
-}
-
-fn span_of(s: &J) -> Span {
-    let attributes = s["attributes"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .filter_map(|(k, v)| {
-            Some(KeyValue { key: k.clone(), value: Some(AnyValue { value: Some(any(v)?) }), ..Default::default() })
-        })
-        .collect();
-    Span {
-        trace_id: hex(&s["trace_id"]),
-        span_id: hex(&s["span_id"]),
-        parent_span_id: hex(&s["parent_span_id"]),
-        name: s["name"].as_str().unwrap().into(),
-        start_time_unix_nano: s["start_time_unix_nano"].as_u64().unwrap(),
-        end_time_unix_nano: s["end_time_unix_nano"].as_u64().unwrap(),
-        attributes,
-        ..Default::default()
     }
 }
 
@@ -99,19 +51,6 @@ fn known_gaps(capture: &str) -> (usize, usize) {
         "langchain_openinference.json" => (1, 1),
         _ => (0, 0),
     }
-}
-
-fn captures() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/captured");
-    let mut files: Vec<PathBuf> = [dir.clone(), dir.join("extra")]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flatten()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    files
 }
 
 /// (gen_ai.conversation.id, gen_ai.conversation.turn) as a span carries them.

@@ -6,14 +6,23 @@ import (
 )
 
 // keyTable is the core's key list: the attribute keys span records carry (by index), and the fixed values its
-// patches name. A 1024-bit sketch of (length, first, middle and last byte) rejects most other keys (http.*, db.*,
-// url.*) before the map is consulted; the core's own key table uses the same sketch.
+// patches name. Keys are bucketed by a 10-bit sketch of (length, first, middle and last byte), the one the core's
+// own key table uses: most other keys (http.*, db.*, url.*) land in an empty bucket, and a known key is found by
+// comparing the few strings of its bucket, without hashing it.
 type keyTable struct {
-	index  map[string]uint16
-	names  []string
-	fixed  []string
-	sketch [16]uint64
+	names []string
+	fixed []string
+	// bucket b holds entries[start[b]:start[b+1]].
+	start   [sketchBuckets + 1]uint16
+	entries []keyEntry
 }
+
+type keyEntry struct {
+	key   string
+	index uint16
+}
+
+const sketchBuckets = 1024
 
 func sketchBit(k string) uint {
 	n := len(k)
@@ -53,14 +62,23 @@ func newKeyTable(list []byte) (*keyTable, error) {
 		return nil, err
 	}
 	fixed, rest, err := readStrings(rest)
-	if err != nil || len(rest) != 0 || len(names) > 1<<16 {
+	if err != nil || len(rest) != 0 || len(names) > maxU16 {
 		return nil, errKeyList
 	}
-	t := &keyTable{index: make(map[string]uint16, len(names)), names: names, fixed: fixed}
+	t := &keyTable{names: names, fixed: fixed}
+	var counts [sketchBuckets]int
+	for _, k := range names {
+		counts[sketchBit(k)]++
+	}
+	for b := range sketchBuckets {
+		t.start[b+1] = t.start[b] + uint16(counts[b])
+	}
+	t.entries = make([]keyEntry, len(names))
+	fill := t.start
 	for i, k := range names {
-		t.index[k] = uint16(i)
 		b := sketchBit(k)
-		t.sketch[b/64] |= 1 << (b % 64)
+		t.entries[fill[b]] = keyEntry{key: k, index: uint16(i)}
+		fill[b]++
 	}
 	return t, nil
 }
@@ -68,9 +86,10 @@ func newKeyTable(list []byte) (*keyTable, error) {
 // lookup returns the key's index when span records must carry it.
 func (t *keyTable) lookup(k string) (uint16, bool) {
 	b := sketchBit(k)
-	if t.sketch[b/64]&(1<<(b%64)) == 0 {
-		return 0, false
+	for _, e := range t.entries[t.start[b]:t.start[b+1]] {
+		if e.key == k {
+			return e.index, true
+		}
 	}
-	i, ok := t.index[k]
-	return i, ok
+	return 0, false
 }

@@ -61,6 +61,8 @@ func (r *patchReader) u64() uint64 {
 type patchScratch struct {
 	strings []string
 	holds   []int
+	// runs[i] is how many consecutive ops the i-th run of ops on one span has: room for them is made at once.
+	runs []int
 }
 
 // applyPatches puts the response's attributes on the spans they name and returns the positions of the spans to
@@ -86,12 +88,28 @@ func walkPatches(p []byte, spans []ptrace.Span, keys *keyTable, sc *patchScratch
 			sc.strings = append(sc.strings, string(b))
 		}
 	}
+	if !apply {
+		sc.runs = sc.runs[:0]
+	}
+	last, run := -1, 0
 	for range nOps {
 		span, key, kind := int(r.u32()), int(r.u16()), r.take(1)
 		if r.bad || span >= len(spans) || key >= len(keys.names) {
 			return nil, errPatches
 		}
 		attrs, k := spans[span].Attributes(), keys.names[key]
+		if span != last {
+			if apply {
+				attrs.EnsureCapacity(attrs.Len() + sc.runs[run])
+				run++
+			} else {
+				sc.runs = append(sc.runs, 0)
+			}
+			last = span
+		}
+		if !apply {
+			sc.runs[len(sc.runs)-1]++
+		}
 		switch kind[0] {
 		case opString:
 			i := int(r.u32())

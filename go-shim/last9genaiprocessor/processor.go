@@ -2,6 +2,7 @@ package last9genaiprocessor
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"time"
 
@@ -42,7 +43,9 @@ type genaiProcessor struct {
 	// pipelines) of this processor must not report into one series.
 	metricAttrs attribute.Set
 	warning     *passThroughWarning
-	scratch     sync.Pool
+	// scratch is a free list rather than a sync.Pool: a pool is emptied by every GC, and a collector under load
+	// collects often enough that the buffers would be rebuilt for most batches.
+	scratch chan *batchScratch
 
 	// hold is nil when wait_for_root is off; next receives the traces it releases on its own.
 	hold     *holdBuffer
@@ -78,7 +81,7 @@ func newGenaiProcessor(id component.ID, set component.TelemetrySettings, core en
 		telemetry:   tb,
 		metricAttrs: attribute.NewSet(attribute.String("processor", id.String())),
 		warning:     newPassThroughWarning(set.Logger, warnInterval),
-		scratch:     sync.Pool{New: func() any { return new(batchScratch) }},
+		scratch:     make(chan *batchScratch, 4*runtime.GOMAXPROCS(0)),
 		hold:        hold,
 		next:        next,
 		stop:        make(chan struct{}),
@@ -170,7 +173,12 @@ func (p *genaiProcessor) enrichBatch(ctx context.Context, td ptrace.Traces, mayH
 // enrichBatchHolding enriches td in place; with mayHold, spans the core wants held are moved out of it into the
 // hold buffer (and it says whether any were), and held traces whose root is in td are merged into it first.
 func (p *genaiProcessor) enrichBatchHolding(ctx context.Context, td ptrace.Traces, mayHold bool) (ptrace.Traces, bool) {
-	sc := p.scratch.Get().(*batchScratch)
+	var sc *batchScratch
+	select {
+	case sc = <-p.scratch:
+	default:
+		sc = new(batchScratch)
+	}
 	defer p.recycle(sc)
 	r := &sc.records
 	r.reset()
@@ -217,5 +225,8 @@ func (p *genaiProcessor) recycle(sc *batchScratch) {
 	if cap(sc.records.buf) > maxPooledRecordBytes {
 		return
 	}
-	p.scratch.Put(sc)
+	select {
+	case p.scratch <- sc:
+	default:
+	}
 }

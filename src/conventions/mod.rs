@@ -7,5 +7,5 @@ mod usage;
 
 pub use keys::{AliasLists, KeyIndex, KeyInfo, KeyTable, OutKey, MAX_KEYS};
 pub use kind::Kind;
-pub use span_view::{kind_rank, read_span, Ranked, SpanFacts};
+pub use span_view::{kind_rank, read_span, read_span_into, Ranked, SpanFacts};
 pub use usage::RawUsage;

@@ -114,6 +114,17 @@ fn keep_kind(slot: &mut Option<(u8, Kind)>, rank: u8, kind: Option<Kind>) {
 /// Reads a span's attributes once, keeping only what some decision needs.
 pub fn read_span<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize) -> Result<SpanFacts<'a>, WireError> {
     let mut f = SpanFacts::default();
+    read_span_into(keys, batch, i, &mut f)?;
+    Ok(f)
+}
+
+/// `read_span` into a default `SpanFacts` the caller already holds (a batch's facts are filled in place).
+pub fn read_span_into<'a, B: Batch<'a>>(
+    keys: &KeyTable,
+    batch: &B,
+    i: usize,
+    f: &mut SpanFacts<'a>,
+) -> Result<(), WireError> {
     let mut vercel: Option<(Kind, VercelRole)> = Kind::from_vercel(batch.head(i).name);
     let (mut names_agent, mut names_tool, mut openlit) = (false, false, false);
     batch.known_attrs(i, keys, |kv| {
@@ -210,5 +221,5 @@ pub fn read_span<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize) -> Resu
             None
         };
     }
-    Ok(f)
+    Ok(())
 }

@@ -89,7 +89,7 @@ impl<'a> RecordBatch<'a> {
             let host_flags = r.u8(short)?;
             let name_len = usize::from(r.u16(short)?);
             // A name we cannot read is only a name we do not match, as on the OTLP path.
-            let name = std::str::from_utf8(r.take(name_len, short)?).unwrap_or("");
+            let name = crate::wire::utf8(r.take(name_len, short)?).unwrap_or("");
             let n = usize::from(r.u16(short)?);
             let first = b.attrs.len();
             for _ in 0..n {

@@ -51,6 +51,8 @@ pub struct BoundedMap<K, V> {
     ttl: Duration,
     weight: Weight,
     max_weight: Weight,
+    /// Sweeps for idle entries run when a call comes after this; a lookup never returns an entry past its TTL.
+    next_sweep: Option<Instant>,
 }
 
 /// What a call removed to stay within bounds.
@@ -82,6 +84,28 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
             ttl,
             weight: Weight::default(),
             max_weight,
+            next_sweep: None,
+        }
+    }
+
+    /// Sweeps at most every 1/64 of the TTL: an idle entry's memory is given back at most that late, and the
+    /// lookups in between cost no walk of the recency queue.
+    fn sweep(&mut self, now: Instant) -> Removed {
+        if self.next_sweep.is_some_and(|at| now < at) {
+            return Removed::default();
+        }
+        self.next_sweep = Some(now + (self.ttl / 64).max(Duration::from_millis(10)));
+        self.expire(now)
+    }
+
+    /// Drops `key` if it is past its TTL (the sweep may not have reached it yet).
+    fn drop_if_expired(&mut self, key: &K, now: Instant) -> u64 {
+        match self.map.get(key) {
+            Some(e) if now.saturating_duration_since(e.touched) > self.ttl => {
+                self.remove(key);
+                1
+            }
+            _ => 0,
         }
     }
 
@@ -172,7 +196,8 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     /// The entry for `key`, created with `make` if absent (evicting the least recently used one when full), and
     /// marked as used now.
     pub fn get_or_insert_with(&mut self, key: &K, now: Instant, make: impl FnOnce() -> V) -> (&mut V, Removed) {
-        let mut removed = self.expire(now);
+        let mut removed = self.sweep(now);
+        removed.expired += self.drop_if_expired(key, now);
         if !self.map.contains_key(key) {
             while self.map.len() >= self.capacity {
                 let Some((k, stamp)) = self.order.pop_front() else {
@@ -199,17 +224,20 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     }
 
     /// The entry for `key` if present, without marking it used.
-    pub fn peek(&self, key: &K) -> Option<&V> {
-        self.map.get(key).map(|e| &e.value)
+    pub fn peek(&self, key: &K, now: Instant) -> Option<&V> {
+        self.map.get(key).filter(|e| now.saturating_duration_since(e.touched) <= self.ttl).map(|e| &e.value)
     }
 
     /// The entry for `key` if present, marked as used now.
     pub fn get_mut(&mut self, key: &K, now: Instant) -> (Option<&mut V>, Removed) {
-        let removed = self.expire(now);
+        let mut removed = self.sweep(now);
+        removed.expired += self.drop_if_expired(key, now);
         if !self.map.contains_key(key) {
             return (None, removed);
         }
-        let (v, _) = self.get_or_insert_with(key, now, || unreachable!("present"));
+        let (v, more) = self.get_or_insert_with(key, now, || unreachable!("present"));
+        removed.evicted += more.evicted;
+        removed.expired += more.expired;
         (Some(v), removed)
     }
 

@@ -114,8 +114,8 @@ impl<K: Hash + Eq + Clone, V> ShardGuard<'_, K, V> {
         v
     }
 
-    pub fn peek(&self, key: &K) -> Option<&V> {
-        self.map.peek(key)
+    pub fn peek(&self, key: &K, now: Instant) -> Option<&V> {
+        self.map.peek(key, now)
     }
 
     pub fn set_weight(&mut self, key: &K, weight: Weight) {

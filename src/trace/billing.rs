@@ -4,7 +4,7 @@
 use super::tree::{BatchSpan, Tree};
 use crate::contract::CostStatus;
 use crate::pricing::{cost, Cost, PriceTable, TokenUsage};
-use crate::state::{response_key, Billing, CallPrint};
+use crate::state::{response_key, Billing, CallPrint, SpanSet};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bill<'p> {
@@ -43,15 +43,30 @@ pub fn call_print(s: &BatchSpan<'_, '_>, u: &TokenUsage) -> CallPrint {
 /// pairwise time-overlap match is quadratic).
 const MAX_PAIRWISE: usize = 256;
 
-/// Decides billing for every usage-carrying span of the batch; `None` for the rest.
+/// Scratch space for `decide`, reused from trace to trace.
+#[derive(Default)]
+pub struct BillScratch {
+    below: SpanSet,
+    candidates: Vec<usize>,
+    /// For each candidate, the first candidate of its call (union-find parent).
+    group: Vec<usize>,
+}
+
+/// Decides billing for every usage-carrying span of the batch, into `bills` (`None` for the rest).
 pub fn decide<'p>(
     tree: &Tree<'_, '_, '_>,
     usage: &[Option<TokenUsage>],
     prices: &'p PriceTable,
-) -> Vec<Option<Bill<'p>>> {
-    let below = tree.with_usage_below(|i| usage[i].is_some() || tree.batch[i].facts.upstream_status.is_some());
-    let mut bills: Vec<Option<Bill<'p>>> = vec![None; tree.batch.len()];
-    let mut candidates = Vec::new();
+    sc: &mut BillScratch,
+    bills: &mut Vec<Option<Bill<'p>>>,
+) {
+    bills.clear();
+    bills.resize(tree.batch.len(), None);
+    sc.candidates.clear();
+    if usage.iter().all(Option::is_none) && tree.batch.iter().all(|s| s.facts.upstream_status.is_none()) {
+        return;
+    }
+    tree.with_usage_below(|i| usage[i].is_some() || tree.batch[i].facts.upstream_status.is_some(), &mut sc.below);
 
     for (i, s) in tree.batch.iter().enumerate() {
         if let Some(status) = s.facts.upstream_status {
@@ -62,7 +77,7 @@ pub fn decide<'p>(
             continue;
         }
         let wrapper = s.facts.aggregate
-            || below.contains(&s.id)
+            || sc.below.contains(&s.id)
             // Parent exported before its child (unusual): the ancestor was billed already; billing this one too
             // would count the call twice.
             || tree.ancestors(s.id).any(|a| {
@@ -71,25 +86,28 @@ pub fn decide<'p>(
         if wrapper {
             bills[i] = Some(duplicate());
         } else {
-            candidates.push(i);
+            sc.candidates.push(i);
         }
     }
 
-    for cluster in clusters(tree, usage, &candidates) {
-        let billed_before = cluster.iter().any(|&i| seen_in_memory(tree, i, usage[i].as_ref().expect("usage")));
+    group_calls(tree, usage, &sc.candidates, &mut sc.group);
+    for (k, &first) in sc.group.iter().enumerate() {
+        if first != k {
+            continue;
+        }
+        let cluster = || (k..sc.candidates.len()).filter(|&j| sc.group[j] == k).map(|j| sc.candidates[j]);
+        let billed_before = cluster().any(|i| seen_in_memory(tree, i, usage[i].as_ref().expect("usage")));
         // Among spans of one call, bill the one with the most detail (cache and reasoning counts), then one that
         // names its response id; ties go to the first in the batch.
         let winner = (!billed_before).then(|| {
-            cluster
-                .iter()
-                .copied()
+            cluster()
                 .max_by_key(|&i| {
                     let f = tree.batch[i].facts;
                     (f.usage.detail(), f.response_id.is_some(), std::cmp::Reverse(i))
                 })
                 .expect("non-empty cluster")
         });
-        for &i in &cluster {
+        for i in cluster() {
             bills[i] = Some(if Some(i) == winner {
                 price(&tree.batch[i], usage[i].expect("usage"), prices)
             } else {
@@ -97,7 +115,6 @@ pub fn decide<'p>(
             });
         }
     }
-    bills
 }
 
 /// Two spans report the same call when they name the same response id, or when exactly one of them names one
@@ -127,9 +144,11 @@ fn same_model(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
-/// Groups candidates into calls (union of the pairwise `same_call` relation).
-fn clusters(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], candidates: &[usize]) -> Vec<Vec<usize>> {
-    let mut group: Vec<usize> = (0..candidates.len()).collect();
+/// Groups candidates into calls (union of the pairwise `same_call` relation): `group[k]` is the first candidate
+/// of candidate k's call.
+fn group_calls(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], candidates: &[usize], group: &mut Vec<usize>) {
+    group.clear();
+    group.extend(0..candidates.len());
     fn root(g: &mut [usize], mut x: usize) -> usize {
         while g[x] != x {
             g[x] = g[g[x]];
@@ -137,33 +156,29 @@ fn clusters(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], candidates: &
         }
         x
     }
-    let pairwise = candidates.len() <= MAX_PAIRWISE;
-    for a in 0..candidates.len() {
-        for b in a + 1..candidates.len() {
-            let (ia, ib) = (candidates[a], candidates[b]);
-            let same = if pairwise {
-                same_call(tree, usage, ia, ib)
-            } else {
-                tree.batch[ia].facts.response_id.is_some()
-                    && tree.batch[ia].facts.response_id == tree.batch[ib].facts.response_id
-            };
-            if same {
-                let (ra, rb) = (root(&mut group, a), root(&mut group, b));
-                group[ra.max(rb)] = ra.min(rb);
+    if candidates.len() <= MAX_PAIRWISE {
+        for a in 0..candidates.len() {
+            for b in a + 1..candidates.len() {
+                if same_call(tree, usage, candidates[a], candidates[b]) {
+                    let (ra, rb) = (root(group, a), root(group, b));
+                    group[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+    } else {
+        // Too many for pairs (a hostile or enormous trace): the same response id only, in linear time.
+        let mut first: std::collections::HashMap<&str, usize, foldhash::fast::RandomState> = Default::default();
+        for (k, &i) in candidates.iter().enumerate() {
+            if let Some(r) = tree.batch[i].facts.response_id {
+                let f = *first.entry(r).or_insert(k);
+                group[k] = f;
             }
         }
     }
-    let mut out: Vec<Vec<usize>> = Vec::new();
-    let mut slot = vec![usize::MAX; candidates.len()];
-    for (k, &candidate) in candidates.iter().enumerate() {
-        let r = root(&mut group, k);
-        if slot[r] == usize::MAX {
-            slot[r] = out.len();
-            out.push(Vec::new());
-        }
-        out[slot[r]].push(candidate);
+    // Roots are always the smallest member, so one pass resolves every member to its root.
+    for k in 0..group.len() {
+        group[k] = root(group, k);
     }
-    out
 }
 
 /// The same call was already decided in an earlier batch (its other span came first).
@@ -172,7 +187,7 @@ fn seen_in_memory(tree: &Tree<'_, '_, '_>, i: usize, u: &TokenUsage) -> bool {
     let print = call_print(s, u);
     let response = s.facts.response_id.map(response_key);
     tree.memo.spans.iter().any(|(id, m)| {
-        if m.billing.is_none() || tree.by_id.contains_key(id) {
+        if m.billing.is_none() || tree.position(*id).is_some() {
             return false;
         }
         match (response, m.response_id) {

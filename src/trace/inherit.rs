@@ -2,35 +2,53 @@
 
 use std::sync::Arc;
 
-use super::tree::Tree;
-use crate::state::{Inherited, SpanMap};
+use super::tree::{Tree, MAX_DEPTH};
+use crate::state::Inherited;
 
-/// Computes, for each span of the batch, what it carries or inherits (None when nothing).
-pub fn resolve(tree: &Tree<'_, '_, '_>) -> Vec<Option<Arc<Inherited>>> {
-    let mut done: SpanMap<Option<Arc<Inherited>>> = SpanMap::default();
-    (0..tree.batch.len()).map(|i| resolve_one(tree, i, &mut done, 0)).collect()
+/// Computes, for each span of the batch, what it carries or inherits (None when nothing), into `out`.
+pub fn resolve(tree: &Tree<'_, '_, '_>, out: &mut Vec<Option<Arc<Inherited>>>, done: &mut Vec<bool>) {
+    out.clear();
+    out.resize(tree.batch.len(), None);
+    done.clear();
+    done.resize(tree.batch.len(), false);
+    for i in 0..tree.batch.len() {
+        resolve_one(tree, i, out, done, 0);
+    }
 }
 
 fn resolve_one(
     tree: &Tree<'_, '_, '_>,
     i: usize,
-    done: &mut SpanMap<Option<Arc<Inherited>>>,
+    out: &mut [Option<Arc<Inherited>>],
+    done: &mut [bool],
     depth: usize,
 ) -> Option<Arc<Inherited>> {
-    let span = &tree.batch[i];
-    if let Some(r) = done.get(&span.id).filter(|_| span.id != 0) {
-        return r.clone();
+    if done[i] {
+        return out[i].clone();
     }
-    let from_parent = if span.parent == 0 || span.parent == span.id || depth > 512 {
+    // Marked before recursing: a cycle in bad data ends here instead of looping.
+    done[i] = true;
+    let span = &tree.batch[i];
+    let f = span.facts;
+    let own = f.workflow_id.is_some() || f.workflow_type.is_some() || !f.propagate.is_empty();
+    let from_parent = if span.parent == 0 || span.parent == span.id || depth > MAX_DEPTH {
         None
-    } else if let Some(&p) = tree.by_id.get(&span.parent) {
-        resolve_one(tree, p, done, depth + 1)
+    } else if let Some(p) = tree.position(span.parent) {
+        resolve_one(tree, p, out, done, depth + 1)
     } else {
         tree.memo.spans.get(&span.parent).and_then(|m| m.inherited.clone())
     };
-    let f = span.facts;
-    let own = f.workflow_id.is_some() || f.workflow_type.is_some() || !f.propagate.is_empty();
-    let result = if !own {
+    let repeats = |p: &Inherited| {
+        let same = |mine: &Option<crate::conventions::Ranked<'_>>, theirs: &Option<Box<str>>| {
+            mine.as_ref().map_or(true, |r| theirs.as_deref() == Some(r.value.as_ref()))
+        };
+        same(&f.workflow_id, &p.workflow_id)
+            && same(&f.workflow_type, &p.workflow_type)
+            && f.propagate.iter().all(|(k, v)| p.custom.iter().any(|(ck, cv)| ck == k && &cv[..] == *v))
+    };
+    let result = if !own || from_parent.as_deref().is_some_and(repeats) {
+        // Nothing of its own, or only what it inherits (Traceloop puts the workflow name on every span of the
+        // workflow): share the parent's set.
         from_parent
     } else {
         let base = from_parent.as_deref();
@@ -54,15 +72,8 @@ fn resolve_one(
                 .or_else(|| base.and_then(|b| b.workflow_type.clone())),
             custom,
         };
-        // Share the parent's allocation when this span only repeats what it inherited (Traceloop puts the
-        // workflow name on every span of the workflow).
-        match from_parent {
-            Some(p) if *p == merged => Some(p),
-            _ => Some(Arc::new(merged)),
-        }
+        Some(Arc::new(merged))
     };
-    if span.id != 0 {
-        done.insert(span.id, result.clone());
-    }
+    out[i] = result.clone();
     result
 }

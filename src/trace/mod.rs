@@ -14,20 +14,35 @@ pub use rollup::Rollup;
 pub use tree::BatchSpan;
 
 use crate::conventions::{kind_rank, Kind, Ranked};
-use crate::pricing::PriceTable;
+use crate::pricing::{PriceTable, TokenUsage};
 use crate::state::{
-    conversation_key, response_key, Billing, Inherited, Kept, SpanId, SpanMemo, State, TraceId, TraceMemo,
+    conversation_key, response_key, Billing, Inherited, Kept, SpanId, SpanMap, SpanMemo, State, TraceId, TraceMemo,
 };
-use tree::Tree;
+use tree::{Tree, MAX_DEPTH};
 
-/// Everything the writer needs to patch the spans of one trace in this batch (vectors parallel to the batch).
-pub struct TraceOutcome<'p, 'f> {
+/// Space one trace's decisions are made in, reused from trace to trace of a batch so that a trace costs no
+/// allocation of its own.
+#[derive(Default)]
+pub struct TraceScratch<'p> {
+    usage: Vec<Option<TokenUsage>>,
+    bills: Vec<Option<Bill<'p>>>,
+    inherited: Vec<Option<Arc<Inherited>>>,
+    resolved: Vec<bool>,
+    tops: Vec<bool>,
+    rollups: Vec<Option<Rollup>>,
+    costs: Vec<(SpanId, f64)>,
+    index: SpanMap<usize>,
+    billing: billing::BillScratch,
+}
+
+/// Everything the writer needs to patch the spans of one trace in this batch (slices parallel to the batch).
+pub struct TraceOutcome<'s, 'p, 'f> {
     pub conversation: Option<Text<'f>>,
     pub user: Option<Text<'f>>,
     pub turn: Option<u64>,
-    pub bills: Vec<Option<Bill<'p>>>,
-    pub inherited: Vec<Option<Arc<Inherited>>>,
-    pub rollups: Vec<Option<Rollup>>,
+    pub bills: &'s [Option<Bill<'p>>],
+    pub inherited: &'s [Option<Arc<Inherited>>],
+    pub rollups: &'s [Option<Rollup>],
     /// Written on root spans: this trace's cost so far (when it has usage) and the conversation's running total.
     pub trace_cost: Option<f64>,
     pub conversation_cost: Option<f64>,
@@ -68,13 +83,14 @@ fn text<'f>(kept: &Kept, batch: Option<&'f str>, same: impl Fn(&str) -> bool) ->
 }
 
 /// Returns None when neither this batch nor memory says anything about the trace (most non-GenAI traffic).
-pub fn process_trace<'p, 'f>(
+pub fn process_trace<'s, 'p, 'f>(
     trace_id: &TraceId,
     batch: &[BatchSpan<'f, '_>],
     state: &State,
     prices: &'p PriceTable,
     now: Instant,
-) -> Option<TraceOutcome<'p, 'f>> {
+    sc: &'s mut TraceScratch<'p>,
+) -> Option<TraceOutcome<'s, 'p, 'f>> {
     let relevant = batch.iter().any(|s| s.facts.is_relevant());
     let mut shard = state.traces.shard(trace_id);
     let memo: &mut TraceMemo = if relevant {
@@ -83,14 +99,19 @@ pub fn process_trace<'p, 'f>(
         shard.get_mut(trace_id, now)?
     };
 
-    let usage: Vec<_> = batch.iter().map(billing::usage_of).collect();
-    let (bills, inherited, tops) = {
-        let tree = Tree::new(batch, memo);
-        let bills = billing::decide(&tree, &usage, prices);
-        let inherited = inherit::resolve(&tree);
-        let tops: Vec<bool> = (0..batch.len()).map(|i| is_workflow_top(&tree, &inherited, i)).collect();
-        (bills, inherited, tops)
-    };
+    if memo.spans.is_empty() {
+        memo.spans.reserve(batch.len().min(crate::state::MAX_SPANS_PER_TRACE));
+    }
+    sc.usage.clear();
+    sc.usage.extend(batch.iter().map(billing::usage_of));
+    {
+        let tree = Tree::new(batch, memo, &mut sc.index);
+        billing::decide(&tree, &sc.usage, prices, &mut sc.billing, &mut sc.bills);
+        inherit::resolve(&tree, &mut sc.inherited, &mut sc.resolved);
+        sc.tops.clear();
+        sc.tops.extend((0..batch.len()).map(|i| is_workflow_top(&tree, &sc.inherited, i)));
+    }
+    let (usage, bills, inherited) = (&sc.usage, &sc.bills, &sc.inherited);
 
     let mut not_remembered = 0;
     let batch_conversation = best(batch.iter().filter_map(|s| s.facts.conversation.as_ref()));
@@ -127,10 +148,15 @@ pub fn process_trace<'p, 'f>(
         );
     }
 
-    let rollups = {
-        let tree = Tree::new(&[], memo);
-        batch.iter().zip(&tops).map(|(s, &top)| top.then(|| rollup::workflow_rollup(&tree, s.id))).collect()
-    };
+    sc.rollups.clear();
+    if sc.tops.iter().any(|&t| t) {
+        let tree = Tree::remembered(memo);
+        for (s, &top) in batch.iter().zip(&sc.tops) {
+            sc.rollups.push(top.then(|| rollup::workflow_rollup(&tree, s.id, &mut sc.costs)));
+        }
+    } else {
+        sc.rollups.resize(batch.len(), None);
+    }
 
     let mut conversation_cost = None;
     if let Some((key, _)) = &memo.conversation {
@@ -151,9 +177,9 @@ pub fn process_trace<'p, 'f>(
             .and_then(|(key, kept)| text(kept, batch_conversation, |c| conversation_key(c) == *key)),
         user: memo.user.as_ref().and_then(|kept| text(kept, batch_user, |_| true)),
         turn: memo.turn.filter(|_| memo.conversation.is_some()),
-        bills,
-        inherited,
-        rollups,
+        bills: &sc.bills,
+        inherited: &sc.inherited,
+        rollups: &sc.rollups,
         trace_cost: (memo.has_usage || memo.conversation.is_some()).then_some(memo.cost),
         conversation_cost,
         not_remembered,
@@ -176,8 +202,8 @@ fn is_workflow_top(tree: &Tree<'_, '_, '_>, inherited: &[Option<Arc<Inherited>>]
     if s.facts.workflow_id.is_none() && s.facts.workflow_type.is_none() {
         return false;
     }
-    let parent = match tree.by_id.get(&s.parent) {
-        Some(&p) => inherited[p].clone(),
+    let parent = match tree.position(s.parent) {
+        Some(p) => inherited[p].clone(),
         None => tree.memo.spans.get(&s.parent).and_then(|m| m.inherited.clone()),
     };
     let mine = inherited[i].as_deref();
@@ -192,7 +218,7 @@ fn is_workflow_top(tree: &Tree<'_, '_, '_>, inherited: &[Option<Arc<Inherited>>]
 /// its ancestors are known all the way to the root and none is a chain or workflow. With an ancestor not yet
 /// seen (children are exported first) we cannot tell, and write no roll-up rather than one on an inner chain.
 fn is_outermost_chain(tree: &Tree<'_, '_, '_>, mut parent: SpanId) -> bool {
-    for _ in 0..512 {
+    for _ in 0..MAX_DEPTH {
         if parent == 0 {
             return true;
         }

@@ -13,9 +13,9 @@ pub struct Rollup {
 
 /// Sums over the top span and every remembered descendant (the current batch must already be remembered). Costs
 /// are added in span-id order, so the total does not depend on hash-table order or on how the trace was batched.
-pub fn workflow_rollup(tree: &Tree<'_, '_, '_>, top: SpanId) -> Rollup {
+pub fn workflow_rollup(tree: &Tree<'_, '_, '_>, top: SpanId, costs: &mut Vec<(SpanId, f64)>) -> Rollup {
     let mut r = Rollup::default();
-    let mut costs: Vec<(SpanId, f64)> = Vec::new();
+    costs.clear();
     for (&id, m) in &tree.memo.spans {
         if id != top && !tree.is_ancestor(top, id) {
             continue;

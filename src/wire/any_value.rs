@@ -44,16 +44,27 @@ impl<'a> AnyValue<'a> {
     }
 }
 
+/// `b` as text. Attribute values we read are short and almost always ASCII: checking that in one pass is several
+/// times cheaper than the general validation, which remains for the rest.
+#[inline]
+pub fn utf8(b: &[u8]) -> Option<&str> {
+    if b.iter().fold(0u8, |acc, &c| acc | c) < 0x80 {
+        // SAFETY: every byte is below 0x80, so `b` is ASCII and therefore valid UTF-8.
+        return Some(unsafe { std::str::from_utf8_unchecked(b) });
+    }
+    std::str::from_utf8(b).ok()
+}
+
 /// Parses the bytes of an AnyValue message. Per protobuf, when a oneof appears more than once the last one wins.
 pub fn read_any_value(buf: &[u8], base: usize) -> Result<AnyValue<'_>, WireError> {
     let mut r = FieldReader::new(buf, base);
     let mut v = AnyValue::Empty;
     while let Some(f) = r.next_field()? {
         v = match (f.number, f.value) {
-            (1, WireValue::Len(b)) => match std::str::from_utf8(b) {
-                Ok(s) => AnyValue::Str(s),
+            (1, WireValue::Len(b)) => match utf8(b) {
+                Some(s) => AnyValue::Str(s),
                 // Invalid UTF-8 in a proto3 string: other parsers reject it; we only decline to interpret it.
-                Err(_) => AnyValue::Other,
+                None => AnyValue::Other,
             },
             (2, WireValue::Varint(x)) => AnyValue::Bool(x != 0),
             (3, WireValue::Varint(x)) => AnyValue::Int(x as i64),
@@ -68,6 +79,14 @@ pub fn read_any_value(buf: &[u8], base: usize) -> Result<AnyValue<'_>, WireError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_checked_whatever_its_bytes() {
+        assert_eq!(utf8(b"gpt-4o"), Some("gpt-4o"));
+        assert_eq!(utf8("café".as_bytes()), Some("café"));
+        assert_eq!(utf8(&[b'a', 0xff]), None);
+        assert_eq!(utf8(b""), Some(""));
+    }
 
     #[test]
     fn reads_scalars_and_counts() {

@@ -138,7 +138,7 @@ fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, Wire
                 let b = len_payload(&f, "Span.name is not a string")?;
                 // Go's pdata carries whatever bytes it was given; a name we cannot read is only a name we do not
                 // match (it is copied through untouched), not a reason to drop the batch's enrichment.
-                span.name = std::str::from_utf8(b).unwrap_or("");
+                span.name = super::any_value::utf8(b).unwrap_or("");
             }
             7 => {
                 if let WireValue::Fixed64(t) = f.value {

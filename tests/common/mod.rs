@@ -9,6 +9,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use prost::Message;
 
+pub mod captured;
 pub mod records_host;
 
 /// The core itself, for tests that drive one handle from many threads.
