@@ -64,6 +64,9 @@ func main() {
 	timeout := flag.Duration("timeout", 5*time.Minute, "per phase: sending plus the sink receiving everything")
 	checkAttr := flag.String("check-attr", "gen_ai.usage.cost_usd", "attribute the sink counts spans carrying")
 	shapeOnly := flag.Bool("shape", false, "print the traffic's shape and exit")
+	wire := flag.String("wire", "raw", "raw: pooled marshalled requests re-keyed per send and a protobuf-walking "+
+		"sink (cheap; wire.go); pdata: ptraceotlp client and server, every request built anew")
+	poolSize := flag.Int("pool", 16, "-wire raw: requests pooled per sender")
 	flag.Parse()
 
 	builders, sh, err := makeBuilders(*mode, strings.Split(*captures, ","), *senders, *perRequest)
@@ -78,16 +81,33 @@ func main() {
 	}
 
 	sk := &sink{checkAttr: *checkAttr}
-	addr, stop, err := startSink(*sinkAddr, sk)
+	start := startSink
+	conns, err := dial(*target, *senders)
+	if err != nil {
+		fatal(err)
+	}
+	snd := &sender{conns: conns}
+	defer snd.close()
+	for i, b := range builders {
+		switch *wire {
+		case "pdata":
+			snd.sources = append(snd.sources, pdataSource(conns[i], b, *perRequest))
+		case "raw":
+			start = startRawSink
+			pool, err := newPool(b, *poolSize, *perRequest)
+			if err != nil {
+				fatal(err)
+			}
+			snd.sources = append(snd.sources, rawSource(conns[i], pool, uint64(time.Now().UnixNano())+uint64(i)))
+		default:
+			fatal(fmt.Errorf("unknown -wire %q (raw or pdata)", *wire))
+		}
+	}
+	addr, stop, err := start(*sinkAddr, sk)
 	if err != nil {
 		fatal(err)
 	}
 	defer stop()
-	snd, err := newSender(*target, builders)
-	if err != nil {
-		fatal(err)
-	}
-	defer snd.close()
 
 	fmt.Printf("sink %s\n", addr)
 	in := bufio.NewScanner(os.Stdin)
@@ -97,13 +117,13 @@ func main() {
 		}
 	}
 	expect("warmup")
-	w := runPhase(snd, sk, *warmup, *perRequest, *timeout)
+	w := runPhase(snd, sk, *warmup, *timeout)
 	reply("ready", map[string]any{"shape": sh, "warmup": w})
 	if w.Lost != 0 || w.TimedOut || w.Err != "" {
 		os.Exit(1)
 	}
 	expect("go")
-	m := runPhase(snd, sk, *spans, *perRequest, *timeout)
+	m := runPhase(snd, sk, *spans, *timeout)
 	reply("done", m)
 	if m.Lost != 0 || m.Duplicates != 0 || !m.IDSumOK || m.TimedOut || m.Err != "" {
 		os.Exit(1)
@@ -116,12 +136,12 @@ type phaseOut struct {
 }
 
 // runPhase sends n spans and waits until the sink has every one of them (by count and by span-id sum).
-func runPhase(snd *sender, sk *sink, n int64, perRequest int, timeout time.Duration) phaseOut {
+func runPhase(snd *sender, sk *sink, n int64, timeout time.Duration) phaseOut {
 	baseSpans, baseSum, baseAttr := sk.spans.Load(), sk.idSum.Load(), sk.withAttr.Load()
 	cpu0 := selfCPU()
 	start := time.Now()
 	deadline := start.Add(timeout)
-	st, err := snd.send(n, perRequest, deadline)
+	st, err := snd.send(n, deadline)
 	var out phaseOut
 	out.sendStats = st
 	out.SendSeconds = time.Since(start).Seconds()

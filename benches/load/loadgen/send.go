@@ -1,13 +1,14 @@
 package main
 
-// Senders: a few concurrent OTLP/gRPC clients (one connection each, no compression), each building its own
-// requests so generation runs in parallel and never shares a random source. A failed export is retried with
-// backoff until the phase deadline: the bench measures the collector, not the client's error handling.
+// Senders: a few concurrent OTLP/gRPC clients (one connection each, no compression), each with its own source of
+// requests so nothing is shared between them. A failed export is retried with backoff until the phase deadline:
+// the bench measures the collector, not the client's error handling.
 
 import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,38 @@ import (
 // builder makes one request of about target spans.
 type builder func(target int) (td ptrace.Traces, spans int)
 
+// source hands out the next request: its span count, the sum of its span ids, and how to send it (the send
+// returns the spans the collector reported rejecting).
+type source func() (spans int, idSum uint64, send func(context.Context) (int64, error))
+
+// pdataSource builds every request anew and sends it with the ptraceotlp client (-wire pdata).
+func pdataSource(conn *grpc.ClientConn, build builder, perRequest int) source {
+	client := ptraceotlp.NewGRPCClient(conn)
+	return func() (int, uint64, func(context.Context) (int64, error)) {
+		td, n := build(perRequest)
+		req := ptraceotlp.NewExportRequestFromTraces(td)
+		return n, spanIDSum(td), func(ctx context.Context) (int64, error) {
+			resp, err := client.Export(ctx, req)
+			if err != nil {
+				return 0, err
+			}
+			return resp.PartialSuccess().RejectedSpans(), nil
+		}
+	}
+}
+
+// rawSource cycles through a pool of marshalled requests, re-keying each before it is sent (-wire raw, wire.go).
+func rawSource(conn *grpc.ClientConn, pool []*pooledRequest, seed uint64) source {
+	rng := rand.New(rand.NewPCG(seed, ^seed))
+	i := 0
+	return func() (int, uint64, func(context.Context) (int64, error)) {
+		p := pool[i%len(pool)]
+		i++
+		sum := p.rekey(rng)
+		return p.sites.spans, sum, func(ctx context.Context) (int64, error) { return exportRaw(ctx, conn, p.buf) }
+	}
+}
+
 type sendStats struct {
 	Spans    int64  `json:"spans_sent"`
 	Requests int64  `json:"requests"`
@@ -30,22 +63,20 @@ type sendStats struct {
 }
 
 type sender struct {
-	clients  []ptraceotlp.GRPCClient
-	conns    []*grpc.ClientConn
-	builders []builder
+	conns   []*grpc.ClientConn
+	sources []source
 }
 
-func newSender(target string, builders []builder) (*sender, error) {
-	s := &sender{builders: builders}
-	for range builders {
+func dial(target string, n int) ([]*grpc.ClientConn, error) {
+	var conns []*grpc.ClientConn
+	for range n {
 		conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			return nil, err
 		}
-		s.conns = append(s.conns, conn)
-		s.clients = append(s.clients, ptraceotlp.NewGRPCClient(conn))
+		conns = append(conns, conn)
 	}
-	return s, nil
+	return conns, nil
 }
 
 func (s *sender) close() {
@@ -54,15 +85,15 @@ func (s *sender) close() {
 	}
 }
 
-// send sends requests of about perRequest spans from every sender until total spans are sent (the last requests
-// may overshoot by less than one request per sender; the stats hold the exact count).
-func (s *sender) send(total int64, perRequest int, deadline time.Time) (sendStats, error) {
+// send sends from every source until total spans are sent (the last requests may overshoot by less than one
+// request per sender; the stats hold the exact count).
+func (s *sender) send(total int64, deadline time.Time) (sendStats, error) {
 	var claimed atomic.Int64
 	var mu sync.Mutex
 	var st sendStats
 	var firstErr error
 	var wg sync.WaitGroup
-	for i := range s.clients {
+	for _, next := range s.sources {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -77,11 +108,9 @@ func (s *sender) send(total int64, perRequest int, deadline time.Time) (sendStat
 				mu.Unlock()
 			}()
 			for claimed.Load() < total {
-				td, n := s.builders[i](perRequest)
+				n, sum, send := next()
 				claimed.Add(int64(n))
-				sum := spanIDSum(td)
-				req := ptraceotlp.NewExportRequestFromTraces(td)
-				if err := exportWithRetry(s.clients[i], req, deadline, &my); err != nil {
+				if err := sendWithRetry(send, deadline, &my); err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -99,14 +128,14 @@ func (s *sender) send(total int64, perRequest int, deadline time.Time) (sendStat
 	return st, firstErr
 }
 
-func exportWithRetry(c ptraceotlp.GRPCClient, req ptraceotlp.ExportRequest, deadline time.Time, st *sendStats) error {
+func sendWithRetry(send func(context.Context) (int64, error), deadline time.Time, st *sendStats) error {
 	backoff := 20 * time.Millisecond
 	for {
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
-		resp, err := c.Export(ctx, req)
+		rejected, err := send(ctx)
 		cancel()
 		if err == nil {
-			st.Rejected += resp.PartialSuccess().RejectedSpans()
+			st.Rejected += rejected
 			return nil
 		}
 		if time.Now().Add(backoff).After(deadline) {
