@@ -133,7 +133,7 @@ bench-collector: rust-lib $(BUILDER)
 	cp build/bench-collector/otelcol-bench $(BENCH_COLLECTOR).tmp && mv -f $(BENCH_COLLECTOR).tmp $(BENCH_COLLECTOR)
 	@if ldd $(BENCH_COLLECTOR) | grep -q last9_genai; then echo "$(BENCH_COLLECTOR) links a last9_genai .so" >&2; exit 1; fi
 
-bench-load: bench-collector
+bench-load: rust-lib $(BUILDER) bench-collector
 	python3 tools/check_otel_versions.py $(OTELCOL_VERSION) $(OTELCOL_STABLE_VERSION) benches/load/loadgen/go.mod
 	@mkdir -p $(BUILD)/bench-load
 	cd benches/load/loadgen && go build -o $(LOADGEN) .
