@@ -178,6 +178,7 @@ def summarize(runs, cells):
                      "spans_duplicated": sum(r["spans_duplicated"] for r in rs),
                      "with_cost_attr": med("with_cost_attr"), "peak_rss_mb": med("peak_rss_mb"),
                      "loadgen_cpu_share": med("loadgen_cpu_share"),
+                     "cpu0_other_share_max": max(r["cpu0_other_share"] for r in rs),
                      "cpu_us_per_span_each": [round(r["cpu_us_per_span"], 2) for r in rs]})
     base = {r["mode"]: r.get("cpu_us_per_span") for r in rows if r["pipeline"] == "A"}
     for r in rows:
@@ -189,17 +190,21 @@ def summarize(runs, cells):
 def markdown(rows, meta):
     out = [f"Load bench, {meta['date']}, {meta['machine']}; {meta['spans']:,} spans per run, median of "
            f"{meta['rounds']} rounds; collector on CPU 0, loadgen + sink on CPU 1.", "",
-           "| pipeline | mode | CPU µs/span | ratio to A | spans/s | spans lost | cost attr | peak RSS MB | runs µs/span |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+           "| pipeline | mode | CPU µs/span | ratio to A | spans/s | spans lost | cost attr | peak RSS MB "
+           "| runs µs/span | CPU 0 others |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---|---:|"]
     for r in rows:
         if not r["runs"]:
-            out.append(f"| {r['pipeline']} | {r['mode']} | FAILED | | | | | | |")
+            out.append(f"| {r['pipeline']} | {r['mode']} | FAILED | | | | | | | |")
             continue
         ratio = f"{r['ratio_to_A']:.2f}x" if "ratio_to_A" in r else "-"
         out.append(f"| {r['pipeline']} | {r['mode']} | {r['cpu_us_per_span']:.2f} | {ratio} | "
                    f"{r['spans_per_s']:,.0f} | {r['spans_lost'] + r['spans_duplicated']} | "
                    f"{100 * r['with_cost_attr']:.0f}% | {r['peak_rss_mb']:.0f} | "
-                   f"{', '.join(map(str, r['cpu_us_per_span_each']))} |")
+                   f"{', '.join(map(str, r['cpu_us_per_span_each']))} | {100 * r['cpu0_other_share_max']:.0f}% |")
+    out += ["", "cost attr: spans reaching the sink with gen_ai.usage.cost_usd (some captures set it themselves). "
+            "CPU 0 others: the most CPU 0 that other processes took during a kept run (above ~10%, the numbers "
+            "are inflated)."]
     return "\n".join(out) + "\n"
 
 
@@ -221,13 +226,16 @@ def main():
     ap.add_argument("--pipelines", default=os.environ.get("PIPELINES", ",".join(ORDER)),
                     help="comma-separated subset of " + ",".join(ORDER))
     # 600k spans: the slowest pipeline (B2, ~16k spans/s on the 2-core reference machine) takes ~35 s, and the 20
-    # runs of 2 rounds take ~6 minutes. The 2M reference would take ~20 minutes; --spans 2000000 if you have them.
+    # runs of 2 rounds take ~4 minutes. The 2M reference would take ~14 minutes; --spans 2000000 if you have them.
     ap.add_argument("--spans", type=int, default=600_000, help="measured spans per run")
     ap.add_argument("--warmup", type=int, default=30_000, help="spans sent (and drained) before measuring")
     ap.add_argument("--senders", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=120,
                     help="seconds a phase (send + the sink receiving every span) may take before it counts as a loss")
+    ap.add_argument("--noisy", type=float, default=0.10,
+                    help="a run where other processes took more than this share of CPU 0 is NOISY")
+    ap.add_argument("--noisy-retries", type=int, default=1, help="times a NOISY run is repeated (quietest kept)")
     ap.add_argument("--extra-config", action="append", default=[],
                     help="another collector config merged last (e.g. to turn internal metrics on while debugging)")
     ap.add_argument("--wire", default="raw", choices=["raw", "pdata"], help="the loadgen's -wire (loadgen/wire.go)")
@@ -255,18 +263,28 @@ def main():
     runs = []
     for rnd in range(1, args.rounds + 1):
         for p, m in cells:
-            try:
-                r = run_cell(args, p, m, logs)
-            except (Failed, OSError, KeyError, ValueError) as e:
-                r = {"pipeline": p, "mode": m, "error": str(e)}
-                print(f"  round {rnd} {p:>2} {m:<5} FAILED: {e} (logs: {logs})", flush=True)
-            else:
-                noisy = "  NOISY: CPU 0 shared" if r["cpu0_other_share"] > 0.10 else ""
+            # On a shared machine another job can take CPU 0 mid-run, which inflates CPU per span too (caches,
+            # kernel time). Such a run is repeated (--noisy-retries) and the quietest attempt kept.
+            best = None
+            for attempt in range(1, args.noisy_retries + 2):
+                try:
+                    r = run_cell(args, p, m, logs)
+                except (Failed, OSError, KeyError, ValueError) as e:
+                    r = {"pipeline": p, "mode": m, "error": str(e)}
+                    print(f"  round {rnd} {p:>2} {m:<5} FAILED: {e} (logs: {logs})", flush=True)
+                    best = r
+                    break
+                noisy = r["cpu0_other_share"] > args.noisy
                 print(f"  round {rnd} {p:>2} {m:<5} {r['cpu_us_per_span']:7.2f} µs/span {r['spans_per_s']:9,.0f} "
                       f"spans/s  lost {r['spans_lost']}  {r['wall_s']:5.1f}s  collector {r['collector_cpu_share']:.0%}"
-                      f" of CPU 0, others {r['cpu0_other_share']:.0%}{noisy}", flush=True)
-            r["round"] = rnd
-            runs.append(r)
+                      f" of CPU 0, others {r['cpu0_other_share']:.0%}" + ("  NOISY" if noisy else ""), flush=True)
+                r["attempt"] = attempt
+                if best is None or r["cpu0_other_share"] < best["cpu0_other_share"]:
+                    best = r
+                if not noisy:
+                    break
+            best["round"] = rnd
+            runs.append(best)
     meta["elapsed_s"] = round(time.monotonic() - started, 1)
 
     rows = summarize(runs, cells)
