@@ -3,7 +3,7 @@
 #   make run      build everything and run the collector in the foreground (collector-config/config.yaml)
 #   make demo     in a second shell: send a 3-turn conversation and a RAG workflow, print what came out
 #   make test     cargo test, go test (also -race), the collector end-to-end tests
-#   make bench-load  the collector's CPU per span, pipeline by pipeline (benches/load/README.md; ~5 min)
+#   make bench-load  the collector's CPU per span, pipeline by pipeline (benches/load/README.md; ~6 min)
 #
 # A fresh machine needs Rust, Go, Python 3 and gcc; the targets install everything else at pinned versions.
 
