@@ -3,6 +3,7 @@
 #   make run      build everything and run the collector in the foreground (collector-config/config.yaml)
 #   make demo     in a second shell: send a 3-turn conversation and a RAG workflow, print what came out
 #   make test     cargo test, go test (also -race), the collector end-to-end tests
+#   make bench-load  the collector's CPU per span, pipeline by pipeline (benches/load/README.md; ~6 min)
 #
 # A fresh machine needs Rust, Go, Python 3 and gcc; the targets install everything else at pinned versions.
 
@@ -36,13 +37,14 @@ export CGO_ENABLED := 1
 CORE_CGO = CGO_CFLAGS="-O2 -g -DLAST9_GENAI_CORE_SHA256=$$(sha256sum $(CORE_LIB) | cut -c1-16)"
 
 VERSION_FILES := collector-config/builder-config.yaml go-shim/go.mod tools/gotools/go.mod \
-                 $(wildcard tests/collector_e2e/go.mod)
+                 $(wildcard tests/collector_e2e/go.mod) \
+                 benches/load/builder-config.yaml benches/load/loadgen/go.mod
 
 .PHONY: help run collector rust-lib tools check-versions generate test test-rust test-go test-collector-e2e \
-        test-e2e demo header clean bench
+        test-e2e demo header clean bench bench-collector bench-load
 
 help:
-	@sed -n '3,7p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
 
 # ---- Build ------------------------------------------------------------------------------------------------------
 
@@ -116,6 +118,27 @@ test-e2e: collector
 bench: rust-lib
 	cargo bench --bench enrich
 	cd go-shim && $(CORE_CGO) go test -run '^$$' -bench ProcessTraces -benchtime 3s ./last9genaiprocessor
+
+# The load bench (benches/load/README.md): the project's collector plus transformprocessor and nopexporter, built
+# from a manifest generated from collector-config/builder-config.yaml (so the two cannot drift), a Go load generator
+# + OTLP sink, and a runner that pins each to its own CPU. Fails when any span was lost. PIPELINES=A,B narrows it.
+BENCH_COLLECTOR := $(BUILD)/otelcol-bench
+LOADGEN         := $(BUILD)/bench-load/loadgen
+
+bench-collector: rust-lib $(BUILDER)
+	python3 benches/load/gen_manifest.py
+	python3 tools/check_otel_versions.py $(OTELCOL_VERSION) $(OTELCOL_STABLE_VERSION) benches/load/builder-config.yaml
+	$(CORE_CGO) $(BUILDER) --config benches/load/builder-config.yaml
+	python3 tools/check_otel_versions.py $(OTELCOL_VERSION) $(OTELCOL_STABLE_VERSION) build/bench-collector/go.mod
+	cp build/bench-collector/otelcol-bench $(BENCH_COLLECTOR).tmp && mv -f $(BENCH_COLLECTOR).tmp $(BENCH_COLLECTOR)
+	@if ldd $(BENCH_COLLECTOR) | grep -q last9_genai; then echo "$(BENCH_COLLECTOR) links a last9_genai .so" >&2; exit 1; fi
+
+bench-load: rust-lib $(BUILDER) bench-collector
+	python3 tools/check_otel_versions.py $(OTELCOL_VERSION) $(OTELCOL_STABLE_VERSION) benches/load/loadgen/go.mod
+	@mkdir -p $(BUILD)/bench-load
+	cd benches/load/loadgen && go build -o $(LOADGEN) .
+	python3 benches/load/run.py --collector $(BENCH_COLLECTOR) --loadgen $(LOADGEN) --out $(BUILD)/bench-load \
+	  $(if $(PIPELINES),--pipelines $(PIPELINES)) $(if $(SPANS),--spans $(SPANS)) $(if $(ROUNDS),--rounds $(ROUNDS))
 
 # ---- Maintenance ------------------------------------------------------------------------------------------------
 
