@@ -29,6 +29,8 @@ from spanjson import otlp_request_to_json  # noqa: E402
 
 COLLECTOR = os.environ.get("E2E_COLLECTOR") or os.path.join(ROOT, "build", "otelcol-last9genai")
 GROUPBYTRACE_WAIT_S = 1.0
+# How long the recommended pipeline holds a GenAI trace's children for its root.
+WAIT_FOR_ROOT_S = 1.0
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -126,8 +128,11 @@ def price_yaml() -> str:
     return "\n".join(lines)
 
 
-def collector_config(in_port: int, out_port: int, groupbytrace: bool) -> str:
+def collector_config(in_port: int, out_port: int, groupbytrace: bool, wait_for_root: bool) -> str:
     processors = "[groupbytrace, last9_genai]" if groupbytrace else "[last9_genai]"
+    # wait_for_root on: the recommended pipeline (the processor holds children until their root); off: every span
+    # is enriched as it passes, the way the processor behaves behind groupbytrace or with the wait turned off.
+    wait = f"{WAIT_FOR_ROOT_S}s" if wait_for_root else "0s"
     gbt = f"""
   groupbytrace:
     wait_duration: {GROUPBYTRACE_WAIT_S}s
@@ -140,6 +145,8 @@ def collector_config(in_port: int, out_port: int, groupbytrace: bool) -> str:
 processors:
   last9_genai:
     use_default_pricing: true
+    wait_for_root:
+      timeout: {wait}
     pricing:
 {price_yaml()}{gbt}
 exporters:
@@ -165,14 +172,15 @@ service:
 
 
 class Collector:
-    def __init__(self, binary: str, groupbytrace: bool, workdir: str) -> None:
+    def __init__(self, binary: str, groupbytrace: bool, workdir: str, wait_for_root: bool = False) -> None:
         self.receiver = OtlpReceiver()
         self.in_port = free_port()
         self.groupbytrace = groupbytrace
-        self.name = "groupbytrace+last9_genai" if groupbytrace else "last9_genai"
-        self.config_path = os.path.join(workdir, f"collector-{'gbt' if groupbytrace else 'direct'}.yaml")
+        self.name = ("groupbytrace+" if groupbytrace else "") + "last9_genai" + (" waiting for roots" if wait_for_root else "")
+        kind = "gbt" if groupbytrace else "wait" if wait_for_root else "direct"
+        self.config_path = os.path.join(workdir, f"collector-{kind}.yaml")
         with open(self.config_path, "w") as f:
-            f.write(collector_config(self.in_port, self.receiver.port, groupbytrace))
+            f.write(collector_config(self.in_port, self.receiver.port, groupbytrace, wait_for_root))
         self.log_path = self.config_path.replace(".yaml", ".log")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([binary, "--config", self.config_path], stdout=self.log,
@@ -244,6 +252,14 @@ def collector_binary() -> str:
 @pytest.fixture(scope="session")
 def collector(collector_binary, workdir):
     c = Collector(collector_binary, groupbytrace=False, workdir=workdir)
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="session")
+def collector_wait(collector_binary, workdir):
+    """The recommended pipeline: no groupbytrace, the processor waits for roots."""
+    c = Collector(collector_binary, groupbytrace=False, workdir=workdir, wait_for_root=True)
     yield c
     c.stop()
 

@@ -73,16 +73,23 @@ def run_and_check(runner, coll, name: str, mode: str, *, relaxed_split: bool = F
 
 
 @pytest.mark.parametrize("name", ALL)
-def test_per_trace(scenario_runner, collector, name):
-    """One OTLP request per trace (turn), in order."""
-    run_and_check(scenario_runner, collector, name, "per-trace")
+def test_per_trace(scenario_runner, collector_wait, name):
+    """One OTLP request per trace (turn), in order, through the recommended pipeline."""
+    run_and_check(scenario_runner, collector_wait, name, "per-trace")
+
+
+@pytest.mark.parametrize("name", SPLIT)
+def test_split_children_first_waiting_for_root(scenario_runner, collector_wait, name):
+    """Scenario 6 through the recommended pipeline: one span per request, children first, no groupbytrace. The
+    processor holds each GenAI trace's children until its root arrives: everything must hold, ids on every span."""
+    run_and_check(scenario_runner, collector_wait, name, "split")
 
 
 @pytest.mark.parametrize("name", SPLIT)
 def test_split_children_first(scenario_runner, collector, name):
-    """Scenario 6 without grouping: one span per request, children first. Costs, duplicates and the roll-ups on
-    the root (which arrives last) must hold; conversation/user ids are only required on spans that arrived after
-    some span of their trace named them."""
+    """Scenario 6 with wait_for_root off and no grouping: one span per request, children first. Costs, duplicates
+    and the roll-ups on the root (which arrives last) must hold; conversation/user ids are only required on spans
+    that arrived after some span of their trace named them."""
     run_and_check(scenario_runner, collector, name, "split", relaxed_split=True)
 
 
