@@ -6,7 +6,7 @@ Usage: gen_manifest.py [--check]
 The bench collector must be the project's collector (same components, same ./go-shim path, same replaces), or the
 numbers say nothing about what ships. So the bench manifest is not hand-kept: it is derived, line by line, from
 collector-config/builder-config.yaml. Only the dist block changes (name, module, output path) and two components are
-appended: transformprocessor (pipeline C's OTTL cost table) and nopexporter. `make bench-load` regenerates it before
+appended: transformprocessor (pipeline C's OTTL cost table), nopexporter and pprofextension (to profile a run). `make bench-load` regenerates it before
 every build; --check only reports drift (exit 1) without writing.
 
 Stdlib only (no YAML parser): the edits are anchored on the manifest's own lines, and any anchor not found exactly
@@ -39,6 +39,9 @@ EXTRA = {
     "processors": ["  - gomod: github.com/open-telemetry/opentelemetry-collector-contrib/processor/transformprocessor"
                    " v{v0}"],
     "exporters": ["  - gomod: go.opentelemetry.io/collector/exporter/nopexporter v{v0}"],
+    # Not in any measured pipeline: benches/load/pprof.yaml turns it on to profile a run.
+    "extensions": ["  - gomod: github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension"
+                   " v{v0}"],
 }
 
 

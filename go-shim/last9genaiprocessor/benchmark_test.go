@@ -130,3 +130,59 @@ func benchPaths(b *testing.B, viaBytes bool) {
 		})
 	}
 }
+
+// BenchmarkCollectorPath is what a collector does with each request, without the network: unmarshal the OTLP
+// request, run the processor (or nothing: passthrough), marshal for the exporter. The ratio of the two is the
+// processor's share of a collector's CPU, close to what make bench-load measures end to end.
+func BenchmarkCollectorPath(b *testing.B) {
+	g := &genaiBench{}
+	for _, f := range capturedFiles(b) {
+		g.captures = append(g.captures, loadCaptured(b, f))
+	}
+	for _, tc := range []struct {
+		name  string
+		batch func(uint64) ptrace.Traces
+	}{{"genai_captured", g.batch}, {"plain", plainBatch}} {
+		// Pre-marshalled requests with distinct ids; reused round-robin (ids repeat only after many batches).
+		var reqs [][]byte
+		spans := 0
+		for i := range 64 {
+			td := tc.batch(uint64(i))
+			spans = td.SpanCount()
+			raw, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
+			reqs = append(reqs, raw)
+		}
+		for _, withProcessor := range []bool{false, true} {
+			name := tc.name + "/passthrough"
+			if withProcessor {
+				name = tc.name + "/last9_genai"
+			}
+			b.Run(name, func(b *testing.B) {
+				c, err := newCore([]byte(`{}`))
+				if err != nil {
+					b.Fatal(err)
+				}
+				gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), componenttest.NewNopTelemetrySettings(),
+					c, nil, consumertest.NewNop())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer func() { _ = gp.shutdown(context.Background()) }()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(reqs[i%len(reqs)])
+					if err != nil {
+						b.Fatal(err)
+					}
+					if withProcessor {
+						td, _ = gp.processTraces(context.Background(), td)
+					}
+					if _, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(spans*b.N), "ns/span")
+			})
+		}
+	}
+}

@@ -5,6 +5,7 @@ mod bounded_map;
 mod conversation_state;
 mod digest;
 mod sharded;
+mod span_store;
 mod trace_state;
 
 use std::time::{Duration, Instant};

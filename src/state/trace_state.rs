@@ -12,6 +12,7 @@ use foldhash::fast::RandomState;
 
 use super::bounded_map::Weight;
 use super::digest::ConversationKey;
+use super::span_store::SpanStore;
 use crate::conventions::Kind;
 
 pub type TraceId = [u8; 16];
@@ -157,7 +158,7 @@ pub struct TraceMemo {
     pub has_usage: bool,
     /// A span with no parent (or a remote one) has been seen: nothing waits for this trace's root any more.
     pub root_seen: bool,
-    pub spans: SpanMap<SpanMemo>,
+    pub spans: SpanStore,
     /// Every distinct inherited set the spans point to, so that each is accounted once.
     inherited: Vec<Arc<Inherited>>,
 }
@@ -196,13 +197,7 @@ impl TraceMemo {
 
     /// What this trace costs against the budget. The table slot of the trace itself is accounted by the map.
     pub fn weight(&self) -> Weight {
-        let slot = size_of::<(SpanId, SpanMemo)>() + 1;
-        let buckets = match self.spans.capacity() {
-            0 => 0,
-            c @ 1..=7 => c + 1,
-            c => c / 7 * 8,
-        };
-        let bytes = buckets * slot
+        let bytes = self.spans.heap_bytes()
             + self.conversation.as_ref().map_or(0, |(_, k)| k.heap_bytes())
             + self.user.as_ref().map_or(0, Kept::heap_bytes)
             + self.inherited.capacity() * size_of::<Arc<Inherited>>()

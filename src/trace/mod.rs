@@ -30,7 +30,6 @@ pub struct TraceScratch<'p> {
     resolved: Vec<bool>,
     tops: Vec<bool>,
     rollups: Vec<Option<Rollup>>,
-    costs: Vec<(SpanId, f64)>,
     index: SpanMap<usize>,
     billing: billing::BillScratch,
 }
@@ -152,7 +151,7 @@ pub fn process_trace<'s, 'p, 'f>(
     if sc.tops.iter().any(|&t| t) {
         let tree = Tree::remembered(memo);
         for (s, &top) in batch.iter().zip(&sc.tops) {
-            sc.rollups.push(top.then(|| rollup::workflow_rollup(&tree, s.id, &mut sc.costs)));
+            sc.rollups.push(top.then(|| rollup::workflow_rollup(&tree, s.id)));
         }
     } else {
         sc.rollups.resize(batch.len(), None);

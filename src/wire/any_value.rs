@@ -56,7 +56,23 @@ pub fn utf8(b: &[u8]) -> Option<&str> {
 }
 
 /// Parses the bytes of an AnyValue message. Per protobuf, when a oneof appears more than once the last one wins.
+#[inline]
 pub fn read_any_value(buf: &[u8], base: usize) -> Result<AnyValue<'_>, WireError> {
+    // What encoders write: one field, a short string or a one-byte varint. Anything else takes the general path.
+    match buf {
+        [0x0a, len, rest @ ..] if *len < 0x80 && rest.len() == usize::from(*len) => {
+            return Ok(utf8(rest).map_or(AnyValue::Other, AnyValue::Str));
+        }
+        [0x18, x] if *x < 0x80 => return Ok(AnyValue::Int(i64::from(*x))),
+        [0x21, d @ ..] if d.len() == 8 => {
+            return Ok(AnyValue::Double(f64::from_le_bytes(d.try_into().expect("8 bytes"))));
+        }
+        _ => {}
+    }
+    read_any_value_fields(buf, base)
+}
+
+fn read_any_value_fields(buf: &[u8], base: usize) -> Result<AnyValue<'_>, WireError> {
     let mut r = FieldReader::new(buf, base);
     let mut v = AnyValue::Empty;
     while let Some(f) = r.next_field()? {
