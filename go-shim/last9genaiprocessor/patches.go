@@ -61,17 +61,12 @@ func (r *patchReader) u64() uint64 {
 type patchScratch struct {
 	strings []string
 	holds   []int
-	// runs[i] is how many consecutive ops the i-th run of ops on one span has: room for them is made at once.
-	runs []int
 }
 
 // applyPatches puts the response's attributes on the spans they name and returns the positions of the spans to
-// hold. The whole response is checked before any span is touched, so a bad one changes nothing. It lives in Rust
-// memory: strings are copied out, nothing else is kept.
+// hold. The response lives in Rust memory: strings are copied out, nothing else is kept. Every read is checked, so
+// a malformed response (a bug in the core) is an error, never a crash; what was put before it stays.
 func applyPatches(p []byte, spans []ptrace.Span, keys *keyTable, sc *patchScratch) ([]int, error) {
-	if _, err := walkPatches(p, spans, keys, sc, false); err != nil {
-		return nil, err
-	}
 	return walkPatches(p, spans, keys, sc, true)
 }
 
@@ -88,28 +83,12 @@ func walkPatches(p []byte, spans []ptrace.Span, keys *keyTable, sc *patchScratch
 			sc.strings = append(sc.strings, string(b))
 		}
 	}
-	if !apply {
-		sc.runs = sc.runs[:0]
-	}
-	last, run := -1, 0
 	for range nOps {
 		span, key, kind := int(r.u32()), int(r.u16()), r.take(1)
 		if r.bad || span >= len(spans) || key >= len(keys.names) {
 			return nil, errPatches
 		}
 		attrs, k := spans[span].Attributes(), keys.names[key]
-		if span != last {
-			if apply {
-				attrs.EnsureCapacity(attrs.Len() + sc.runs[run])
-				run++
-			} else {
-				sc.runs = append(sc.runs, 0)
-			}
-			last = span
-		}
-		if !apply {
-			sc.runs[len(sc.runs)-1]++
-		}
 		switch kind[0] {
 		case opString:
 			i := int(r.u32())
