@@ -46,7 +46,8 @@ pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
     for (i, f) in facts.iter_mut().enumerate() {
         read_span_into(&p.keys, batch, i, f)?;
     }
-    let mut stats = BatchStats { spans_seen: batch.len() as u64, ..Default::default() };
+    let values_unreadable = facts.iter().map(|f| u64::from(f.unreadable)).sum();
+    let mut stats = BatchStats { spans_seen: batch.len() as u64, values_unreadable, ..Default::default() };
 
     // Traces in order of their earliest start time in the batch, so that two turns of one conversation
     // arriving together are numbered in the order they happened.
@@ -68,39 +69,46 @@ pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
 
     let mut scratch = TraceScratch::default();
     let mut spans: Vec<BatchSpan<'_, '_>> = Vec::new();
-    for (tid, _, members) in &groups {
-        if hold && should_hold(p, batch, &facts, tid, members, now) {
-            for &i in members {
+    for (tid, _, group) in &groups {
+        if hold && should_hold(p, batch, &facts, tid, group, now) {
+            for &i in group {
                 sink.hold(i);
             }
-            stats.spans_held += members.len() as u64;
+            stats.spans_held += group.len() as u64;
             continue;
         }
-        spans.clear();
-        spans.extend(members.iter().map(|&i| {
-            let h = batch.head(i);
-            BatchSpan {
-                index: i,
-                id: span_id(h.span_id),
-                parent: span_id(h.parent_span_id),
-                start: h.start,
-                end: h.end,
-                local_root: h.is_local_root(),
-                facts: &facts[i],
-            }
-        }));
-        let Some(outcome) = process_trace(tid, &spans, &p.state, &p.prices, now, &mut scratch) else {
-            continue;
-        };
-        stats.values_not_remembered += outcome.not_remembered;
-        for (k, span) in spans.iter().enumerate() {
-            if patch_span(p, span, k, &outcome, sink, &mut stats) {
-                stats.spans_enriched += 1;
+        // A trace with more spans than this in one batch (hostile, or a runaway loop) is taken a part at a time,
+        // so that no per-trace step is ever quadratic in the batch.
+        for members in group.chunks(MAX_TRACE_SPANS_AT_ONCE) {
+            spans.clear();
+            spans.extend(members.iter().map(|&i| {
+                let h = batch.head(i);
+                BatchSpan {
+                    index: i,
+                    id: span_id(h.span_id),
+                    parent: span_id(h.parent_span_id),
+                    start: h.start,
+                    end: h.end,
+                    local_root: h.is_local_root(),
+                    facts: &facts[i],
+                }
+            }));
+            let Some(outcome) = process_trace(tid, &spans, &p.state, &p.prices, now, &mut scratch) else {
+                continue;
+            };
+            stats.values_not_remembered += outcome.not_remembered;
+            for (k, span) in spans.iter().enumerate() {
+                if patch_span(p, span, k, &outcome, sink, &mut stats) {
+                    stats.spans_enriched += 1;
+                }
             }
         }
     }
     Ok(stats)
 }
+
+/// The most spans of one trace handled in one step (see `enrich_batch`); the trace memory keeps as many.
+const MAX_TRACE_SPANS_AT_ONCE: usize = crate::state::MAX_SPANS_PER_TRACE;
 
 /// A GenAI trace (or one the host already holds spans of) whose root is neither in this batch nor seen before:
 /// its root, which usually carries the conversation and workflow ids, is still to come.

@@ -120,6 +120,7 @@ impl Processor {
             "state_bytes_limit": self.state.limits.max_bytes,
             "values_not_remembered": s.values_not_remembered.load(Relaxed),
             "spans_held": s.spans_held.load(Relaxed),
+            "values_unreadable": s.values_unreadable.load(Relaxed),
             "conversation_evictions": c.evicted.load(Relaxed),
             "conversation_expirations": c.expired.load(Relaxed),
             "trace_evictions": t.evicted.load(Relaxed),

@@ -21,6 +21,8 @@ pub struct Stats {
     pub values_not_remembered: AtomicU64,
     /// Spans handed back to the host to hold until their trace's root arrives.
     pub spans_held: AtomicU64,
+    /// Values of known keys that could not be read (passed on unchanged, not used).
+    pub values_unreadable: AtomicU64,
     cost_by_model: Mutex<HashMap<String, f64>>,
 }
 
@@ -32,6 +34,7 @@ pub struct BatchStats {
     pub by_status: [u64; 4],
     pub values_not_remembered: u64,
     pub spans_held: u64,
+    pub values_unreadable: u64,
     pub cost_by_model: Vec<(String, f64)>,
 }
 
@@ -64,6 +67,7 @@ impl Stats {
         add(&self.duplicate, b.by_status[CostStatus::Duplicate as usize]);
         add(&self.values_not_remembered, b.values_not_remembered);
         add(&self.spans_held, b.spans_held);
+        add(&self.values_unreadable, b.values_unreadable);
         if !b.cost_by_model.is_empty() {
             let mut m = self.cost_by_model.lock();
             for (model, usd) in b.cost_by_model {

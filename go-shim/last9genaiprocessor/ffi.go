@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"unsafe"
 )
@@ -55,6 +56,7 @@ func (e *coreError) Error() string {
 type core struct {
 	mu     sync.RWMutex
 	handle *C.struct_last9_genai_processor
+	slots  chan struct{}
 }
 
 // coreLibraryVersion is the version of the linked Rust library, e.g. "0.1.0".
@@ -76,7 +78,7 @@ func newCore(configJSON []byte) (*core, error) {
 	if status != statusOK {
 		return nil, &coreError{op: "configuration", status: uint32(status), msg: errText(errBuf[:], errLen)}
 	}
-	return &core{handle: handle}, nil
+	return &core{handle: handle, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
 }
 
 // enrich returns the enriched copy of an OTLP ExportTraceServiceRequest, in Go memory.
@@ -119,6 +121,10 @@ func (c *core) keyList() ([]byte, error) {
 func (c *core) enrichSpans(records []byte, apply func(patches []byte) error) error {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
+	// At most GOMAXPROCS calls in the core at once: a cgo call gives up its P, so without this more threads than
+	// CPUs run the core, and one preempted while holding a state lock makes the others spin.
+	c.slots <- struct{}{}
+	defer func() { <-c.slots }()
 	if c.handle == nil {
 		return errCoreClosed
 	}
@@ -159,6 +165,7 @@ type coreStats struct {
 	StateBytesLimit       int64              `json:"state_bytes_limit"`
 	ValuesNotRemembered   int64              `json:"values_not_remembered"`
 	SpansHeld             int64              `json:"spans_held"`
+	ValuesUnreadable      int64              `json:"values_unreadable"`
 	CostUSDByModel        map[string]float64 `json:"cost_usd_by_model"`
 }
 

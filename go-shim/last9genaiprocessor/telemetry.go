@@ -70,6 +70,7 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, hold *holdB
 		tb.RegisterProcessorLast9GenaiTraceEvictionsCallback(fromStats(func(s coreStats) int64 { return s.TraceEvictions })),
 		tb.RegisterProcessorLast9GenaiStateBytesCallback(fromStats(func(s coreStats) int64 { return s.StateBytes })),
 		tb.RegisterProcessorLast9GenaiValuesNotRememberedCallback(fromStats(func(s coreStats) int64 { return s.ValuesNotRemembered })),
+		tb.RegisterProcessorLast9GenaiValuesUnreadableCallback(fromStats(func(s coreStats) int64 { return s.ValuesUnreadable })),
 		tb.RegisterProcessorLast9GenaiSpansWaitingCallback(fromHold(func(spans, _ int) int { return spans })),
 		tb.RegisterProcessorLast9GenaiWaitingBytesCallback(fromHold(func(_, bytes int) int { return bytes })),
 		tb.RegisterProcessorLast9GenaiCostCallback(func(_ context.Context, o metric.Float64Observer) error {

@@ -41,6 +41,8 @@ pub struct SpanFacts<'a> {
     pub upstream_status: Option<CostStatus>,
     /// Output keys the span already has (bit = OutKey as u8).
     pub present: u32,
+    /// Values of known keys this span carries that could not be read (not text, not a count, bad JSON).
+    pub unreadable: u32,
     /// Roll-up keys the span already has, with where each entry sits (OTLP input), to be replaced rather than
     /// duplicated.
     pub rollup_entries: Vec<(KeyIndex, (usize, usize))>,
@@ -130,6 +132,10 @@ pub fn read_span_into<'a, B: Batch<'a>>(
     batch.known_attrs(i, keys, |kv| {
         let info = kv.info;
         let v = kv.value()?;
+        let text_like = matches!(v, AnyValue::Str(_) | AnyValue::Int(_) | AnyValue::Empty);
+        if (info.conversation.is_some() || info.user.is_some() || info.workflow_id.is_some()) && !text_like {
+            f.unreadable += 1;
+        }
         if let Some(r) = info.conversation {
             keep_best(&mut f.conversation, r, v);
             f.conversation_key_is_genai |= !keys.is_generic_session(kv.index) && f.conversation.is_some();
@@ -168,24 +174,32 @@ pub fn read_span_into<'a, B: Batch<'a>>(
             Fact::AgentName => names_agent = true,
             Fact::ToolName => names_tool = true,
             Fact::SdkName => openlit = s == "openlit",
-            Fact::Provider(r) => keep_str(&mut f.provider, r, v),
-            Fact::RequestModel(r) => keep_str(&mut f.request_model, r, v),
-            Fact::ResponseModel(r) => keep_str(&mut f.response_model, r, v),
-            Fact::Tokens(field, r) => {
-                if let Some(n) = v.as_count() {
-                    f.usage.set(field, r, n);
+            Fact::Provider(r) | Fact::RequestModel(r) | Fact::ResponseModel(r) => {
+                if !matches!(v, AnyValue::Str(_) | AnyValue::Empty) {
+                    f.unreadable += 1;
                 }
+                let slot = match fact {
+                    Fact::Provider(_) => &mut f.provider,
+                    Fact::RequestModel(_) => &mut f.request_model,
+                    _ => &mut f.response_model,
+                };
+                keep_str(slot, r, v);
             }
-            Fact::AggregatedTokens(field) => {
-                if let Some(n) = v.as_count() {
+            Fact::Tokens(field, r) => match v.as_count() {
+                Some(n) => f.usage.set(field, r, n),
+                None => f.unreadable += u32::from(v != AnyValue::Empty),
+            },
+            Fact::AggregatedTokens(field) => match v.as_count() {
+                Some(n) => {
                     // Ranked below every per-call key; the span is marked as an aggregate, never billed.
                     f.usage.set(field, 7, n);
                     f.aggregate = true;
                 }
-            }
+                None => f.unreadable += u32::from(v != AnyValue::Empty),
+            },
             Fact::LangfuseUsage => {
-                if !s.is_empty() {
-                    parse_usage_json(s, &mut f.usage);
+                if !s.is_empty() && !parse_usage_json(s, &mut f.usage) {
+                    f.unreadable += 1;
                 }
             }
             Fact::ResponseId => {

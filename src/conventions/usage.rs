@@ -75,9 +75,10 @@ impl RawUsage {
 
 /// Reads Langfuse's `usage_details` JSON: the provider's raw usage object (OpenAI chat / responses, Anthropic,
 /// Gemini shapes) or Langfuse's own flattened keys. Unknown shapes give nothing rather than a guess.
-pub fn parse_usage_json(text: &str, into: &mut RawUsage) {
+/// False when the text is not a JSON object (or nests deeper than serde_json reads): nothing was taken from it.
+pub fn parse_usage_json(text: &str, into: &mut RawUsage) -> bool {
     let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(text) else {
-        return;
+        return false;
     };
     let n = |k: &str| m.get(k).and_then(json_count);
     let nested = |obj: &str, k: &str| m.get(obj).and_then(|o| o.get(k)).and_then(json_count);
@@ -126,10 +127,13 @@ pub fn parse_usage_json(text: &str, into: &mut RawUsage) {
         put(Reasoning, n("output_reasoning_tokens").or(n("output_reasoning")));
         into.input_excludes_cache = true;
     }
+    true
 }
 
 fn json_count(v: &serde_json::Value) -> Option<u64> {
-    v.as_u64().or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+    v.as_u64()
+        .or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
+        .filter(|&n| n <= crate::wire::MAX_COUNT)
 }
 
 #[cfg(test)]

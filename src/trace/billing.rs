@@ -4,7 +4,7 @@
 use super::tree::{BatchSpan, Tree};
 use crate::contract::CostStatus;
 use crate::pricing::{cost, Cost, PriceTable, TokenUsage};
-use crate::state::{response_key, Billing, CallPrint, SpanSet};
+use crate::state::{response_key, Billing, CallPrint, SpanMap, SpanSet};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bill<'p> {
@@ -50,6 +50,7 @@ pub struct BillScratch {
     candidates: Vec<usize>,
     /// For each candidate, the first candidate of its call (union-find parent).
     group: Vec<usize>,
+    earlier: EarlierCalls,
 }
 
 /// Decides billing for every usage-carrying span of the batch, into `bills` (`None` for the rest).
@@ -91,12 +92,16 @@ pub fn decide<'p>(
     }
 
     group_calls(tree, usage, &sc.candidates, &mut sc.group);
+    if !sc.candidates.is_empty() {
+        sc.earlier.fill(tree);
+    }
     for (k, &first) in sc.group.iter().enumerate() {
         if first != k {
             continue;
         }
         let cluster = || (k..sc.candidates.len()).filter(|&j| sc.group[j] == k).map(|j| sc.candidates[j]);
-        let billed_before = cluster().any(|i| seen_in_memory(tree, i, usage[i].as_ref().expect("usage")));
+        let billed_before =
+            !sc.earlier.is_empty() && cluster().any(|i| sc.earlier.seen(tree, i, usage[i].as_ref().expect("usage")));
         // Among spans of one call, bill the one with the most detail (cache and reasoning counts), then one that
         // names its response id; ties go to the first in the batch.
         let winner = (!billed_before).then(|| {
@@ -181,21 +186,59 @@ fn group_calls(tree: &Tree<'_, '_, '_>, usage: &[Option<TokenUsage>], candidates
     }
 }
 
-/// The same call was already decided in an earlier batch (its other span came first).
-fn seen_in_memory(tree: &Tree<'_, '_, '_>, i: usize, u: &TokenUsage) -> bool {
-    let s = &tree.batch[i];
-    let print = call_print(s, u);
-    let response = s.facts.response_id.map(response_key);
-    tree.memo.spans.iter().any(|(id, m)| {
-        if m.billing.is_none() || tree.position(*id).is_some() {
+/// Calls decided in earlier batches, to find the other span of a call that came first: billed spans of the
+/// memory that are not in this batch, indexed by response id and by parent (siblings of one call).
+#[derive(Default)]
+pub struct EarlierCalls {
+    responses: SpanSet,
+    /// Per parent: (names a response id, the call's print), at most `MAX_SIBLINGS` each.
+    by_parent: SpanMap<Vec<(bool, CallPrint)>>,
+}
+
+/// Earlier siblings of one parent compared against a new span: beyond this (a hostile fan-out) the rest are not.
+const MAX_SIBLINGS: usize = 64;
+
+impl EarlierCalls {
+    fn fill(&mut self, tree: &Tree<'_, '_, '_>) {
+        self.responses.clear();
+        self.by_parent.clear();
+        for (id, m) in tree.memo.spans.iter() {
+            if m.billing.is_none() || tree.position(*id).is_some() {
+                continue;
+            }
+            if let Some(r) = m.response_id {
+                self.responses.insert(r);
+            }
+            // A span with a response id still matches a sibling that has none (OpenInference's stream span).
+            if let (Some(c), true) = (m.call, m.parent != 0) {
+                let siblings = self.by_parent.entry(m.parent).or_default();
+                if siblings.len() < MAX_SIBLINGS {
+                    siblings.push((m.response_id.is_some(), c));
+                }
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.responses.is_empty() && self.by_parent.is_empty()
+    }
+
+    /// The same call was already decided in an earlier batch (its other span came first): the same response
+    /// id, or (exactly one side naming one) a sibling of equal counts over overlapping time.
+    fn seen(&self, tree: &Tree<'_, '_, '_>, i: usize, u: &TokenUsage) -> bool {
+        let s = &tree.batch[i];
+        let response = s.facts.response_id.map(response_key);
+        if response.is_some_and(|r| self.responses.contains(&r)) {
+            return true;
+        }
+        let print = call_print(s, u);
+        let Some(siblings) = self.by_parent.get(&s.parent).filter(|_| s.parent != 0) else {
             return false;
-        }
-        match (response, m.response_id) {
-            (Some(x), Some(y)) => x == y,
-            (None, None) => false,
-            _ => m.parent == s.parent && s.parent != 0 && m.call.is_some_and(|c| c.same_call(&print)),
-        }
-    })
+        };
+        // With a response id, only a sibling that names none can be the same call; without one, only a sibling
+        // that names one (two calls naming neither are as likely two calls).
+        siblings.iter().any(|&(named, c)| named != response.is_some() && c.same_call(&print))
+    }
 }
 
 fn duplicate() -> Bill<'static> {

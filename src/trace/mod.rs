@@ -30,6 +30,7 @@ pub struct TraceScratch<'p> {
     resolved: Vec<bool>,
     tops: Vec<bool>,
     rollups: Vec<Option<Rollup>>,
+    ids: Vec<SpanId>,
     index: SpanMap<usize>,
     billing: billing::BillScratch,
 }
@@ -147,15 +148,9 @@ pub fn process_trace<'s, 'p, 'f>(
         );
     }
 
-    sc.rollups.clear();
-    if sc.tops.iter().any(|&t| t) {
-        let tree = Tree::remembered(memo);
-        for (s, &top) in batch.iter().zip(&sc.tops) {
-            sc.rollups.push(top.then(|| rollup::workflow_rollup(&tree, s.id)));
-        }
-    } else {
-        sc.rollups.resize(batch.len(), None);
-    }
+    sc.ids.clear();
+    sc.ids.extend(batch.iter().map(|s| s.id));
+    rollup::workflow_rollups(&Tree::remembered(memo), &sc.ids, &sc.tops, &mut sc.rollups);
 
     let mut conversation_cost = None;
     if let Some((key, _)) = &memo.conversation {

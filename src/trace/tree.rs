@@ -83,10 +83,6 @@ impl<'t, 'f, 'a> Tree<'t, 'f, 'a> {
         })
     }
 
-    pub fn is_ancestor(&self, ancestor: SpanId, of: SpanId) -> bool {
-        self.ancestors(of).any(|a| a == ancestor)
-    }
-
     /// Fills `below` with every span that has at least one usage-carrying descendant, known in this batch or
     /// remembered.
     pub fn with_usage_below(&self, carries_usage: impl Fn(usize) -> bool, below: &mut SpanSet) {

@@ -24,14 +24,18 @@ impl<'a> AnyValue<'a> {
         }
     }
 
-    /// A token count or a turn number: instrumentations write ints, doubles and numeric strings.
+    /// A token count or a turn number: instrumentations write ints, doubles and numeric strings. Negative,
+    /// fractional, non-finite and absurd values (above `MAX_COUNT`) are not counts.
     pub fn as_count(&self) -> Option<u64> {
         match *self {
             AnyValue::Int(i) if i >= 0 => Some(i as u64),
-            AnyValue::Double(d) if d >= 0.0 && d.is_finite() && d.fract() == 0.0 => Some(d as u64),
+            AnyValue::Double(d) if d >= 0.0 && d.is_finite() && d.fract() == 0.0 && d <= MAX_COUNT as f64 => {
+                Some(d as u64)
+            }
             AnyValue::Str(s) => s.trim().parse::<u64>().ok(),
             _ => None,
         }
+        .filter(|&n| n <= MAX_COUNT)
     }
 
     pub fn as_f64(&self) -> Option<f64> {
@@ -43,6 +47,10 @@ impl<'a> AnyValue<'a> {
         }
     }
 }
+
+/// The largest token count or turn we read (2^40, about 1.1 trillion): no call comes near it, and larger values
+/// (1e30, u64::MAX) would only turn into absurd costs.
+pub const MAX_COUNT: u64 = 1 << 40;
 
 /// `b` as text. Attribute values we read are short and almost always ASCII: checking that in one pass is several
 /// times cheaper than the general validation, which remains for the rest.

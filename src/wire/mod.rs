@@ -9,7 +9,7 @@ mod kv_encode;
 mod splice;
 mod varint;
 
-pub use any_value::{read_any_value, utf8, AnyValue};
+pub use any_value::{read_any_value, utf8, AnyValue, MAX_COUNT};
 pub use batch_index::{AttributeIter, BatchIndex, KeyValueRef, Region, SpanRef};
 pub use error::WireError;
 pub use fields::{Field, FieldReader, WireValue};

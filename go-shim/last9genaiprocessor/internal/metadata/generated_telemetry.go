@@ -46,6 +46,7 @@ type TelemetryBuilder struct {
 	ProcessorLast9GenaiTraceEvictions        metric.Int64ObservableCounter
 	ProcessorLast9GenaiTracesTracked         metric.Int64ObservableGauge
 	ProcessorLast9GenaiValuesNotRemembered   metric.Int64ObservableCounter
+	ProcessorLast9GenaiValuesUnreadable      metric.Int64ObservableCounter
 	ProcessorLast9GenaiWaitingBytes          metric.Int64ObservableGauge
 }
 
@@ -285,6 +286,21 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiValuesNotRememberedC
 	return nil
 }
 
+// RegisterProcessorLast9GenaiValuesUnreadableCallback sets callback for observable ProcessorLast9GenaiValuesUnreadable metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiValuesUnreadableCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiValuesUnreadable, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiValuesUnreadable)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
 // RegisterProcessorLast9GenaiWaitingBytesCallback sets callback for observable ProcessorLast9GenaiWaitingBytes metric.
 func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiWaitingBytesCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
@@ -443,6 +459,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorLast9GenaiValuesNotRemembered, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_values_not_remembered",
 		metric.WithDescription("Conversation, user, workflow or propagated values longer than 4 KiB, written on the spans of their own batch but not remembered for later batches. [Development]"),
+		metric.WithUnit("{value}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiValuesUnreadable, err = builder.meter.Int64ObservableCounter(
+		"otelcol_processor_last9_genai_values_unreadable",
+		metric.WithDescription("Values of keys the processor reads that it could not read (not text, not a count, JSON it cannot parse); passed on unchanged and not used. [Development]"),
 		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)
