@@ -2,7 +2,7 @@
 //! host already filtered down to the keys we know (`records`). The engine reads through this and nothing else.
 
 use crate::conventions::{KeyIndex, KeyInfo, KeyTable};
-use crate::wire::{read_any_value, AnyValue, WireError};
+use crate::wire::{read_any_value, AnyValue};
 
 /// `Span.flags` bits (OTLP `SpanFlags`): the sender knows whether the parent is remote, and it is.
 pub const FLAG_HAS_IS_REMOTE: u32 = 0x100;
@@ -43,8 +43,9 @@ pub struct Attr<'a, 'k> {
 }
 
 impl<'a> Attr<'a, '_> {
-    pub fn value(&self) -> Result<AnyValue<'a>, WireError> {
-        read_any_value(self.value_bytes, self.value_offset)
+    /// The value; `None` when its bytes are not a well-formed AnyValue (the value is then not read, only kept).
+    pub fn value(&self) -> Option<AnyValue<'a>> {
+        read_any_value(self.value_bytes, self.value_offset).ok()
     }
 }
 
@@ -53,13 +54,9 @@ pub trait Batch<'a> {
 
     fn head(&self, i: usize) -> &SpanHead<'a>;
 
-    /// Calls `f` with each attribute of span `i` whose key the table knows, in the order they came.
-    fn known_attrs<'k>(
-        &self,
-        i: usize,
-        keys: &'k KeyTable,
-        f: impl FnMut(Attr<'a, 'k>) -> Result<(), WireError>,
-    ) -> Result<(), WireError>;
+    /// Calls `f` with each attribute of span `i` whose key the table knows, in the order they came. The batch was
+    /// checked when it was read, so this cannot fail.
+    fn known_attrs<'k>(&self, i: usize, keys: &'k KeyTable, f: impl FnMut(Attr<'a, 'k>));
 
     /// The host holds other spans of this span's trace, waiting for its root.
     fn trace_is_held(&self, _i: usize) -> bool {

@@ -5,13 +5,12 @@ use std::time::Instant;
 
 use crate::batch::Batch;
 use crate::contract::CostStatus;
-use crate::conventions::{kind_rank, read_span_into, KeyIndex, KeyTable, Kind, OutKey, SpanFacts};
+use crate::conventions::{kind_rank, read_span, KeyIndex, KeyTable, Kind, OutKey, SpanFacts};
 use crate::patch::{PatchSink, Val};
 use crate::processor::Processor;
 use crate::state::{SpanId, TraceId};
 use crate::stats::BatchStats;
 use crate::trace::{process_trace, BatchSpan, Bill, TraceOutcome, TraceScratch};
-use crate::wire::WireError;
 
 fn trace_id(bytes: &[u8]) -> Option<TraceId> {
     // An empty or all-zero trace id groups nothing; other lengths are invalid OTLP but still group consistently.
@@ -31,68 +30,109 @@ fn span_id(bytes: &[u8]) -> SpanId {
     u64::from_le_bytes(id)
 }
 
-/// Enriches one batch, giving every change to `sink`. All reading (and so every error) happens before any memory
-/// is touched, so a malformed batch leaves the processor exactly as it was. With `hold`, the spans of a GenAI
-/// trace whose root has not been seen yet are handed back to be held instead of enriched.
+/// The batch's spans by trace: `members[begin..end]` of each group, in batch order, groups ordered by their
+/// earliest start time so that two turns of one conversation arriving together are numbered in the order they
+/// happened. Built without a vector per trace.
+struct Groups {
+    members: Vec<u32>,
+    groups: Vec<(TraceId, u64, u32, u32)>,
+}
+
+fn group_by_trace<'a, B: Batch<'a>>(batch: &B) -> Groups {
+    let n = batch.len();
+    let mut group_of = vec![u32::MAX; n];
+    let mut found: Vec<(TraceId, u64, u32)> = Vec::new();
+    let mut by_trace: HashMap<TraceId, u32, foldhash::fast::RandomState> = HashMap::default();
+    let mut last: Option<(&[u8], u32)> = None;
+    for (i, slot) in group_of.iter_mut().enumerate() {
+        let head = batch.head(i);
+        // Spans of one trace usually come together: the previous span's group is tried before the map.
+        let g = match last {
+            Some((t, g)) if t == head.trace_id => g,
+            _ => {
+                let Some(t) = trace_id(head.trace_id) else {
+                    last = None;
+                    continue;
+                };
+                let g = *by_trace.entry(t).or_insert_with(|| {
+                    found.push((t, u64::MAX, 0));
+                    (found.len() - 1) as u32
+                });
+                last = Some((head.trace_id, g));
+                g
+            }
+        };
+        let e = &mut found[g as usize];
+        e.1 = e.1.min(head.start);
+        e.2 += 1;
+        *slot = g;
+    }
+    // Counting sort of the spans by group, then the groups by start time.
+    let mut next: Vec<u32> = Vec::with_capacity(found.len());
+    let mut at = 0u32;
+    for e in &found {
+        next.push(at);
+        at += e.2;
+    }
+    let mut groups: Vec<(TraceId, u64, u32, u32)> =
+        found.iter().zip(&next).map(|(e, &begin)| (e.0, e.1, begin, begin + e.2)).collect();
+    let mut members = vec![0u32; at as usize];
+    for (i, &g) in group_of.iter().enumerate() {
+        if g != u32::MAX {
+            members[next[g as usize] as usize] = i as u32;
+            next[g as usize] += 1;
+        }
+    }
+    groups.sort_by_key(|g| g.1);
+    Groups { members, groups }
+}
+
+/// Enriches one batch, giving every change to `sink`. The batch was checked when it was read, so nothing here can
+/// fail: a malformed batch was refused before any memory was touched. With `hold`, the spans of a GenAI trace
+/// whose root has not been seen yet are handed back to be held instead of enriched.
 pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
     p: &Processor,
     batch: &B,
     now: Instant,
     hold: bool,
     sink: &mut S,
-) -> Result<BatchStats, WireError> {
-    let mut facts: Vec<SpanFacts<'a>> = Vec::with_capacity(batch.len());
-    facts.resize_with(batch.len(), SpanFacts::default);
-    for (i, f) in facts.iter_mut().enumerate() {
-        read_span_into(&p.keys, batch, i, f)?;
-    }
-    let values_unreadable = facts.iter().map(|f| u64::from(f.unreadable)).sum();
-    let mut stats = BatchStats { spans_seen: batch.len() as u64, values_unreadable, ..Default::default() };
-
-    // Traces in order of their earliest start time in the batch, so that two turns of one conversation
-    // arriving together are numbered in the order they happened.
-    let mut groups: Vec<(TraceId, u64, Vec<usize>)> = Vec::new();
-    let mut by_trace: HashMap<TraceId, usize, foldhash::fast::RandomState> = HashMap::default();
-    for i in 0..batch.len() {
-        let head = batch.head(i);
-        let Some(t) = trace_id(head.trace_id) else {
-            continue;
-        };
-        let g = *by_trace.entry(t).or_insert_with(|| {
-            groups.push((t, u64::MAX, Vec::new()));
-            groups.len() - 1
-        });
-        groups[g].1 = groups[g].1.min(head.start);
-        groups[g].2.push(i);
-    }
-    groups.sort_by_key(|g| g.1);
-
+) -> BatchStats {
+    let mut stats = BatchStats { spans_seen: batch.len() as u64, ..Default::default() };
+    let Groups { members, groups } = group_by_trace(batch);
     let mut scratch = TraceScratch::default();
-    let mut spans: Vec<BatchSpan<'_, '_>> = Vec::new();
-    for (tid, _, group) in &groups {
-        if hold && should_hold(p, batch, &facts, tid, group, now) {
-            for &i in group {
-                sink.hold(i);
-            }
-            stats.spans_held += group.len() as u64;
-            continue;
-        }
+    let mut facts: Vec<SpanFacts<'a>> = Vec::new();
+    for (tid, _, begin, end) in &groups {
         // A trace with more spans than this in one batch (hostile, or a runaway loop) is taken a part at a time,
         // so that no per-trace step is ever quadratic in the batch.
-        for members in group.chunks(MAX_TRACE_SPANS_AT_ONCE) {
-            spans.clear();
-            spans.extend(members.iter().map(|&i| {
-                let h = batch.head(i);
-                BatchSpan {
-                    index: i,
-                    id: span_id(h.span_id),
-                    parent: span_id(h.parent_span_id),
-                    start: h.start,
-                    end: h.end,
-                    local_root: h.is_local_root(),
-                    facts: &facts[i],
+        for part in members[*begin as usize..*end as usize].chunks(MAX_TRACE_SPANS_AT_ONCE) {
+            // The facts of one trace at a time: they stay in cache while the trace is decided.
+            facts.clear();
+            facts.extend(part.iter().map(|&i| read_span(&p.keys, batch, i as usize)));
+            if hold && should_hold(p, batch, &facts, part, tid, now) {
+                for &i in part {
+                    sink.hold(i as usize);
                 }
-            }));
+                stats.spans_held += part.len() as u64;
+                continue;
+            }
+            // Counted once: held spans are read again when they come back.
+            stats.values_unreadable += facts.iter().map(|f| u64::from(f.unreadable)).sum::<u64>();
+            let spans: Vec<BatchSpan<'_, '_>> = part
+                .iter()
+                .zip(&facts)
+                .map(|(&i, f)| {
+                    let h = batch.head(i as usize);
+                    BatchSpan {
+                        index: i as usize,
+                        id: span_id(h.span_id),
+                        parent: span_id(h.parent_span_id),
+                        start: h.start,
+                        end: h.end,
+                        local_root: h.is_local_root(),
+                        facts: f,
+                    }
+                })
+                .collect();
             let Some(outcome) = process_trace(tid, &spans, &p.state, &p.prices, now, &mut scratch) else {
                 continue;
             };
@@ -104,7 +144,7 @@ pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
             }
         }
     }
-    Ok(stats)
+    stats
 }
 
 /// The most spans of one trace handled in one step (see `enrich_batch`); the trace memory keeps as many.
@@ -116,14 +156,14 @@ fn should_hold<'a, B: Batch<'a>>(
     p: &Processor,
     batch: &B,
     facts: &[SpanFacts<'_>],
+    members: &[u32],
     tid: &TraceId,
-    members: &[usize],
     now: Instant,
 ) -> bool {
-    if members.iter().any(|&i| batch.head(i).is_local_root()) {
+    if members.iter().any(|&i| batch.head(i as usize).is_local_root()) {
         return false;
     }
-    let wanted = members.iter().any(|&i| facts[i].is_relevant() || batch.trace_is_held(i));
+    let wanted = facts.iter().any(SpanFacts::is_relevant) || members.iter().any(|&i| batch.trace_is_held(i as usize));
     wanted && !p.state.traces.shard(tid).peek(tid, now).is_some_and(|m| m.root_seen)
 }
 

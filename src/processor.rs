@@ -56,7 +56,7 @@ impl Processor {
     pub fn enrich_changed_at(&self, input: &[u8], now: Instant) -> Result<Option<Vec<u8>>, WireError> {
         let index = self.counted(BatchIndex::parse(input))?;
         let mut edits = WireEdits::new(&self.keys, index.spans.len());
-        let stats = self.counted(enrich_batch(self, &index, now, false, &mut edits))?;
+        let stats = enrich_batch(self, &index, now, false, &mut edits);
         self.stats.add(stats);
         Ok((!edits.is_empty()).then(|| write_batch(&index, &mut edits)))
     }
@@ -66,7 +66,7 @@ impl Processor {
     pub fn enrich_records_at(&self, request: &[u8], now: Instant) -> Result<Option<Vec<u8>>, WireError> {
         let batch = self.counted(RecordBatch::parse(request, &self.keys))?;
         let mut patches = RecordPatches::new();
-        let stats = self.counted(enrich_batch(self, &batch, now, batch.may_hold(), &mut patches))?;
+        let stats = enrich_batch(self, &batch, now, batch.may_hold(), &mut patches);
         self.stats.add(stats);
         Ok((!patches.is_empty()).then(|| patches.finish()))
     }

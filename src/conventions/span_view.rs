@@ -7,7 +7,7 @@ use super::kind::{Kind, VercelRole};
 use super::usage::{parse_usage_json, RawUsage};
 use crate::batch::Batch;
 use crate::contract::CostStatus;
-use crate::wire::{AnyValue, WireError};
+use crate::wire::AnyValue;
 
 /// An identifier found under one of its configured aliases; `rank` is the alias's position in its list.
 #[derive(Debug, Clone)]
@@ -113,25 +113,24 @@ fn keep_kind(slot: &mut Option<(u8, Kind)>, rank: u8, kind: Option<Kind>) {
     }
 }
 
-/// Reads a span's attributes once, keeping only what some decision needs.
-pub fn read_span<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize) -> Result<SpanFacts<'a>, WireError> {
+/// Reads a span's attributes once, keeping only what some decision needs. A value that cannot be read is counted
+/// (`unreadable`) and left as it is.
+pub fn read_span<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize) -> SpanFacts<'a> {
     let mut f = SpanFacts::default();
-    read_span_into(keys, batch, i, &mut f)?;
-    Ok(f)
+    read_span_into(keys, batch, i, &mut f);
+    f
 }
 
-/// `read_span` into a default `SpanFacts` the caller already holds (a batch's facts are filled in place).
-pub fn read_span_into<'a, B: Batch<'a>>(
-    keys: &KeyTable,
-    batch: &B,
-    i: usize,
-    f: &mut SpanFacts<'a>,
-) -> Result<(), WireError> {
+/// `read_span` into a default `SpanFacts` the caller already holds.
+pub fn read_span_into<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize, f: &mut SpanFacts<'a>) {
     let mut vercel: Option<(Kind, VercelRole)> = Kind::from_vercel(batch.head(i).name);
     let (mut names_agent, mut names_tool, mut openlit) = (false, false, false);
     batch.known_attrs(i, keys, |kv| {
         let info = kv.info;
-        let v = kv.value()?;
+        let Some(v) = kv.value() else {
+            f.unreadable += 1;
+            return;
+        };
         let text_like = matches!(v, AnyValue::Str(_) | AnyValue::Int(_) | AnyValue::Empty);
         if (info.conversation.is_some() || info.user.is_some() || info.workflow_id.is_some()) && !text_like {
             f.unreadable += 1;
@@ -160,7 +159,7 @@ pub fn read_span_into<'a, B: Batch<'a>>(
                 f.rollup_entries.push((kv.index, kv.range));
             }
         }
-        let Some(fact) = info.fact else { return Ok(()) };
+        let Some(fact) = info.fact else { return };
         let s = v.as_str().unwrap_or("");
         match fact {
             Fact::Turn => f.turn = f.turn.or(v.as_count().filter(|&t| t > 0)),
@@ -210,8 +209,7 @@ pub fn read_span_into<'a, B: Batch<'a>>(
             Fact::CostUsd => f.provided_cost = v.as_f64(),
             Fact::CostStatus => f.upstream_status = CostStatus::parse(s),
         }
-        Ok(())
-    })?;
+    });
     if openlit && f.provider.is_some_and(|(_, p)| p.to_ascii_lowercase().contains("anthropic")) {
         // OpenLIT copies Anthropic's raw usage: input_tokens without the cache reads and writes beside it.
         f.usage.input_excludes_cache = true;
@@ -235,5 +233,4 @@ pub fn read_span_into<'a, B: Batch<'a>>(
             None
         };
     }
-    Ok(())
 }

@@ -3,7 +3,7 @@
 use std::ops::Range;
 
 use crate::batch::{Attr, Batch, SpanHead};
-use crate::conventions::{KeyIndex, KeyTable};
+use crate::conventions::KeyTable;
 use crate::wire::WireError;
 
 pub const VERSION: u32 = 1;
@@ -15,19 +15,14 @@ pub const HOST_TRACE_HELD: u8 = 1;
 struct RecordSpan<'a> {
     head: SpanHead<'a>,
     host_flags: u8,
+    /// Where the span's attributes sit in the request (checked at parse, read again when the span is read).
     attrs: Range<usize>,
-}
-
-struct RecordAttr<'a> {
-    key: KeyIndex,
-    value: &'a [u8],
-    offset: usize,
 }
 
 pub struct RecordBatch<'a> {
     pub flags: u32,
+    buf: &'a [u8],
     spans: Vec<RecordSpan<'a>>,
-    attrs: Vec<RecordAttr<'a>>,
 }
 
 struct Reader<'a> {
@@ -77,7 +72,7 @@ impl<'a> RecordBatch<'a> {
         if count > buf.len() / 67 {
             return Err(WireError { offset: 8, what: "span records: more spans than the input can hold" });
         }
-        let mut b = RecordBatch { flags, spans: Vec::with_capacity(count), attrs: Vec::new() };
+        let mut b = RecordBatch { flags, buf, spans: Vec::with_capacity(count) };
         for _ in 0..count {
             let short = "span records: truncated span";
             let trace_id = r.take(16, short)?;
@@ -91,7 +86,7 @@ impl<'a> RecordBatch<'a> {
             // A name we cannot read is only a name we do not match, as on the OTLP path.
             let name = crate::wire::utf8(r.take(name_len, short)?).unwrap_or("");
             let n = usize::from(r.u16(short)?);
-            let first = b.attrs.len();
+            let first = r.pos;
             for _ in 0..n {
                 let at = r.pos;
                 let key = r.u16("span records: truncated attribute")?;
@@ -99,12 +94,10 @@ impl<'a> RecordBatch<'a> {
                     return Err(WireError { offset: at, what: "span records: key index outside the key list" });
                 }
                 let len = r.u32("span records: truncated attribute")? as usize;
-                let offset = r.pos;
-                let value = r.take(len, "span records: attribute value runs past the end")?;
-                b.attrs.push(RecordAttr { key, value, offset });
+                r.take(len, "span records: attribute value runs past the end")?;
             }
             let head = SpanHead { trace_id, span_id, parent_span_id, name, start, end, flags: span_flags };
-            b.spans.push(RecordSpan { head, host_flags, attrs: first..b.attrs.len() });
+            b.spans.push(RecordSpan { head, host_flags, attrs: first..r.pos });
         }
         if r.pos != buf.len() {
             return Err(WireError { offset: r.pos, what: "span records: bytes after the last span" });
@@ -126,17 +119,16 @@ impl<'a> Batch<'a> for RecordBatch<'a> {
         &self.spans[i].head
     }
 
-    fn known_attrs<'k>(
-        &self,
-        i: usize,
-        keys: &'k KeyTable,
-        mut f: impl FnMut(Attr<'a, 'k>) -> Result<(), WireError>,
-    ) -> Result<(), WireError> {
-        for a in &self.attrs[self.spans[i].attrs.clone()] {
-            let info = keys.info(a.key).expect("checked at parse");
-            f(Attr { index: a.key, info, value_bytes: a.value, value_offset: a.offset, range: (0, 0) })?;
+    fn known_attrs<'k>(&self, i: usize, keys: &'k KeyTable, mut f: impl FnMut(Attr<'a, 'k>)) {
+        let range = self.spans[i].attrs.clone();
+        let mut r = Reader { buf: &self.buf[..range.end], pos: range.start };
+        // Every attribute was checked at parse: reading again cannot fail, and a failure would end the span's.
+        while r.pos < range.end {
+            let (Ok(key), Ok(len)) = (r.u16(""), r.u32("")) else { return };
+            let offset = r.pos;
+            let (Ok(value_bytes), Some(info)) = (r.take(len as usize, ""), keys.info(key)) else { return };
+            f(Attr { index: key, info, value_bytes, value_offset: offset, range: (0, 0) });
         }
-        Ok(())
     }
 
     fn trace_is_held(&self, i: usize) -> bool {

@@ -119,7 +119,7 @@ impl<'a> BatchIndex<'a> {
         Ok(())
     }
 
-    /// The attributes of a span, in wire order. Errors only on malformed KeyValue framing.
+    /// The attributes of a span, in wire order. Errors only on malformed KeyValue framing (which `parse` rejects).
     pub fn attributes(&self, span: &SpanRef<'a>) -> AttributeIter<'a> {
         let payload = &self.input[span.region.payload_start..span.region.end];
         AttributeIter { reader: FieldReader::new(payload, span.region.payload_start) }
@@ -155,6 +155,11 @@ fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, Wire
                     span.flags = x;
                 }
             }
+            // Attributes are read later, span by span; their framing is checked now, so that every error is
+            // found before the batch changes anything.
+            9 => {
+                read_key_value(&f)?;
+            }
             _ => {}
         }
     }
@@ -171,14 +176,9 @@ impl<'a> Batch<'a> for BatchIndex<'a> {
     }
 
     #[inline]
-    fn known_attrs<'k>(
-        &self,
-        i: usize,
-        keys: &'k KeyTable,
-        mut f: impl FnMut(Attr<'a, 'k>) -> Result<(), WireError>,
-    ) -> Result<(), WireError> {
-        for kv in self.attributes(&self.spans[i]) {
-            let kv = kv?;
+    fn known_attrs<'k>(&self, i: usize, keys: &'k KeyTable, mut f: impl FnMut(Attr<'a, 'k>)) {
+        // `parse` checked every entry's framing: an error cannot happen here, and would end the span's attributes.
+        for kv in self.attributes(&self.spans[i]).map_while(Result::ok) {
             if let Some((index, info)) = keys.get(kv.key) {
                 f(Attr {
                     index,
@@ -186,10 +186,9 @@ impl<'a> Batch<'a> for BatchIndex<'a> {
                     value_bytes: kv.value_bytes,
                     value_offset: kv.value_offset,
                     range: (kv.start, kv.end),
-                })?;
+                });
             }
         }
-        Ok(())
     }
 }
 
