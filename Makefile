@@ -41,7 +41,7 @@ VERSION_FILES := collector-config/builder-config.yaml go-shim/go.mod tools/gotoo
                  benches/load/builder-config.yaml benches/load/loadgen/go.mod
 
 .PHONY: help run collector rust-lib tools check-versions generate test test-rust test-go test-collector-e2e \
-        test-e2e demo header clean bench bench-collector bench-load
+        test-e2e demo header clean bench bench-collector bench-load soak
 
 help:
 	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -112,6 +112,10 @@ test-collector-e2e: collector
 # The instrumentation end-to-end tests (tests/e2e, real client libraries), when present.
 test-e2e: collector
 	@if [ -x tests/e2e/run.sh ]; then tests/e2e/run.sh $(COLLECTOR); else echo "tests/e2e/run.sh not present: skipped"; fi
+
+# A million traces through one handle, exact totals and exact accounting (tests/soak.rs): release build, ~30 s.
+soak:
+	cargo test --release --test soak -- --nocapture
 
 # ---- Benchmarks (they measure; no test asserts a time) -------------------------------------------------------------
 

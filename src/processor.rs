@@ -98,6 +98,11 @@ impl Processor {
         self.stats_json_at(Instant::now())
     }
 
+    /// The spans the trace memory really holds, counted entry by entry: what `spans_remembered` must equal.
+    pub fn remembered_spans_census(&self) -> usize {
+        self.state.traces.sum_over(|t| t.spans.len())
+    }
+
     pub fn stats_json_at(&self, now: Instant) -> String {
         use std::sync::atomic::Ordering::Relaxed;
         self.state.expire(now);

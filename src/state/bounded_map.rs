@@ -164,6 +164,11 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
         self.map.len()
     }
 
+    /// Every entry, in no order (for audits: the accounted weight against what the entries really hold).
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.map.values().map(|e| &e.value)
+    }
+
     pub fn weight(&self) -> Weight {
         self.weight
     }

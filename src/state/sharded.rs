@@ -48,6 +48,11 @@ impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
         self.shards.iter().map(|s| s.lock().len()).sum()
     }
 
+    /// Sums `f` over every entry, one shard locked at a time.
+    pub fn sum_over(&self, f: impl Fn(&V) -> usize) -> usize {
+        self.shards.iter().map(|s| s.lock().values().map(&f).sum::<usize>()).sum()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
