@@ -38,7 +38,28 @@ struct Entry<V> {
     value: V,
     stamp: u64,
     touched: Instant,
-    weight: Weight,
+    weight: EntryWeight,
+}
+
+/// An entry's weight as stored: one entry never holds 4 G spans or bytes, and a smaller slot is a table that
+/// stays in cache longer.
+#[derive(Debug, Default, Clone, Copy)]
+struct EntryWeight {
+    spans: u32,
+    bytes: u32,
+}
+
+impl From<Weight> for EntryWeight {
+    fn from(w: Weight) -> Self {
+        let cap = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        EntryWeight { spans: cap(w.spans), bytes: cap(w.bytes) }
+    }
+}
+
+impl From<EntryWeight> for Weight {
+    fn from(w: EntryWeight) -> Self {
+        Weight { spans: w.spans as usize, bytes: w.bytes as usize }
+    }
 }
 
 /// Recency is kept as a queue of (key, stamp) with lazy deletion: touching an entry pushes a new stamp and the
@@ -133,7 +154,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
 
     fn remove(&mut self, k: &K) {
         if let Some(e) = self.map.remove(k) {
-            self.weight.sub(e.weight);
+            self.weight.sub(e.weight.into());
         }
     }
 
@@ -142,8 +163,9 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
     pub fn set_weight(&mut self, key: &K, weight: Weight) -> Removed {
         let mut removed = Removed::default();
         let Some(e) = self.map.get_mut(key) else { return removed };
-        self.weight.sub(e.weight);
-        self.weight.add(weight);
+        let weight = EntryWeight::from(weight);
+        self.weight.sub(e.weight.into());
+        self.weight.add(weight.into());
         e.weight = weight;
         while self.weight.exceeds(&self.max_weight) {
             let Some((k, stamp)) = self.order.pop_front() else { break };
@@ -215,7 +237,7 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
                 }
             }
             let stamp = self.stamp();
-            self.map.insert(key.clone(), Entry { value: make(), stamp, touched: now, weight: Weight::default() });
+            self.map.insert(key.clone(), Entry { value: make(), stamp, touched: now, weight: EntryWeight::default() });
             self.order.push_back((key.clone(), stamp));
         } else {
             let stamp = self.stamp();

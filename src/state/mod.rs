@@ -36,13 +36,14 @@ impl Limits {
     /// The bytes both tables' structure can take when full. What is left of `max_bytes` is what remembered
     /// traces may own (ids, span memos); conversations own nothing beyond their slot.
     pub fn table_bytes(&self) -> usize {
-        Sharded::<TraceId, TraceMemo>::max_table_bytes(self.max_traces, self.max_spans)
+        Sharded::<TraceId, Box<TraceMemo>>::max_table_bytes(self.max_traces, self.max_spans)
             + Sharded::<ConversationKey, ConversationMemo>::max_table_bytes(self.max_conversations, usize::MAX)
     }
 }
 
 pub struct State {
-    pub traces: Sharded<TraceId, TraceMemo>,
+    /// Boxed: the table's slots stay small (a probe touches one cache line), the memo lives beside.
+    pub traces: Sharded<TraceId, Box<TraceMemo>>,
     pub conversations: Sharded<ConversationKey, ConversationMemo>,
     pub limits: Limits,
 }

@@ -195,9 +195,11 @@ impl TraceMemo {
         dropped
     }
 
-    /// What this trace costs against the budget. The table slot of the trace itself is accounted by the map.
+    /// What this trace costs against the budget: the memo itself (it is boxed) and everything it owns; the table
+    /// slot pointing to it is accounted by the map.
     pub fn weight(&self) -> Weight {
-        let bytes = self.spans.heap_bytes()
+        let bytes = size_of::<TraceMemo>()
+            + self.spans.heap_bytes()
             + self.conversation.as_ref().map_or(0, |(_, k)| k.heap_bytes())
             + self.user.as_ref().map_or(0, Kept::heap_bytes)
             + self.inherited.capacity() * size_of::<Arc<Inherited>>()

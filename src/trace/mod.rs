@@ -94,7 +94,7 @@ pub fn process_trace<'s, 'p, 'f>(
     let relevant = batch.iter().any(|s| s.facts.is_relevant());
     let mut shard = state.traces.shard(trace_id);
     let memo: &mut TraceMemo = if relevant {
-        shard.get_or_insert_with(trace_id, now, TraceMemo::default)
+        shard.get_or_insert_with(trace_id, now, Box::default)
     } else {
         shard.get_mut(trace_id, now)?
     };
