@@ -41,7 +41,7 @@ VERSION_FILES := collector-config/builder-config.yaml go-shim/go.mod tools/gotoo
                  benches/load/builder-config.yaml benches/load/loadgen/go.mod
 
 .PHONY: help run collector rust-lib tools check-versions generate test test-rust test-go test-collector-e2e \
-        test-e2e demo header clean bench bench-collector bench-load soak
+        test-e2e demo header clean bench bench-collector bench-load soak lint
 
 help:
 	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -92,12 +92,19 @@ demo:
 # ---- Test -------------------------------------------------------------------------------------------------------
 
 # In order, each part timed (the collector build is part of test-collector-e2e).
-TEST_PARTS := test-rust test-go test-collector-e2e test-e2e
+TEST_PARTS := lint test-rust test-go test-collector-e2e test-e2e
 test:
 	@for part in $(TEST_PARTS); do \
 	  start=$$(date +%s); $(MAKE) --no-print-directory $$part; \
 	  echo "== $$part passed in $$(( $$(date +%s) - start ))s"; \
 	done
+
+# Formatting and lints, Rust and Go: all clean, and kept so.
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cd go-shim && go vet ./...
+	@out=$$(gofmt -l go-shim tests/collector_e2e benches/load/loadgen); if [ -n "$$out" ]; then echo "gofmt: $$out" >&2; exit 1; fi
 
 test-rust:
 	cargo test

@@ -93,11 +93,8 @@ pub fn process_trace<'s, 'p, 'f>(
 ) -> Option<TraceOutcome<'s, 'p, 'f>> {
     let relevant = batch.iter().any(|s| s.facts.is_relevant());
     let mut shard = state.traces.shard(trace_id);
-    let memo: &mut TraceMemo = if relevant {
-        shard.get_or_insert_with(trace_id, now, Box::default)
-    } else {
-        shard.get_mut(trace_id, now)?
-    };
+    let memo: &mut TraceMemo =
+        if relevant { shard.get_or_insert_with(trace_id, now, Box::default) } else { shard.get_mut(trace_id, now)? };
 
     if memo.spans.is_empty() {
         memo.spans.reserve(batch.len().min(crate::state::MAX_SPANS_PER_TRACE));
