@@ -197,6 +197,29 @@ fn bench_captured(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // One trace per call (behind groupbytrace, or a trace-by-trace exporter): the per-call cost.
+    let small = captured::replay_batch(&captures, 7, 1, 3);
+    let small_spans: usize = small.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
+    let small_ids: std::collections::HashSet<Vec<u8>> = small
+        .resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .map(|s| s.trace_id.clone())
+        .collect();
+    let mut small_records = records_host::to_records(&small, &keys, false, &[]);
+    let at_small = offsets_of(&small_records, &small_ids);
+    let mut g = c.benchmark_group("captured_one_trace");
+    g.throughput(Throughput::Elements(small_spans as u64));
+    g.bench_function("last9_genai/span_records", |b| {
+        b.iter(|| {
+            round += 1;
+            stamp(&mut small_records, &at_small, round);
+            black_box(p.enrich_records_at(black_box(&small_records), std::time::Instant::now()).unwrap())
+        })
+    });
+    g.finish();
 }
 
 fn bench(c: &mut Criterion) {

@@ -33,16 +33,36 @@ fn span_id(bytes: &[u8]) -> SpanId {
 /// The batch's spans by trace: `members[begin..end]` of each group, in batch order, groups ordered by their
 /// earliest start time so that two turns of one conversation arriving together are numbered in the order they
 /// happened. Built without a vector per trace.
+#[derive(Default)]
 struct Groups {
     members: Vec<u32>,
     groups: Vec<(TraceId, u64, u32, u32)>,
+    // Working space, kept with the result so that all of it is reused from batch to batch.
+    group_of: Vec<u32>,
+    found: Vec<(TraceId, u64, u32)>,
+    next: Vec<u32>,
+    by_trace: HashMap<TraceId, u32, foldhash::fast::RandomState>,
 }
 
-fn group_by_trace<'a, B: Batch<'a>>(batch: &B) -> Groups {
+/// What a thread keeps between batches: a small batch (one trace, behind groupbytrace) then allocates almost
+/// nothing of its own.
+#[derive(Default)]
+struct Scratch {
+    groups: Groups,
+    trace: TraceScratch<'static>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
+}
+
+fn group_by_trace<'a, B: Batch<'a>>(batch: &B, g: &mut Groups) {
     let n = batch.len();
-    let mut group_of = vec![u32::MAX; n];
-    let mut found: Vec<(TraceId, u64, u32)> = Vec::new();
-    let mut by_trace: HashMap<TraceId, u32, foldhash::fast::RandomState> = HashMap::default();
+    let Groups { members, groups, group_of, found, next, by_trace } = g;
+    group_of.clear();
+    group_of.resize(n, u32::MAX);
+    found.clear();
+    by_trace.clear();
     let mut last: Option<(&[u8], u32)> = None;
     for (i, slot) in group_of.iter_mut().enumerate() {
         let head = batch.head(i);
@@ -68,15 +88,16 @@ fn group_by_trace<'a, B: Batch<'a>>(batch: &B) -> Groups {
         *slot = g;
     }
     // Counting sort of the spans by group, then the groups by start time.
-    let mut next: Vec<u32> = Vec::with_capacity(found.len());
+    next.clear();
     let mut at = 0u32;
-    for e in &found {
+    for e in found.iter() {
         next.push(at);
         at += e.2;
     }
-    let mut groups: Vec<(TraceId, u64, u32, u32)> =
-        found.iter().zip(&next).map(|(e, &begin)| (e.0, e.1, begin, begin + e.2)).collect();
-    let mut members = vec![0u32; at as usize];
+    groups.clear();
+    groups.extend(found.iter().zip(next.iter()).map(|(e, &begin)| (e.0, e.1, begin, begin + e.2)));
+    members.clear();
+    members.resize(at as usize, 0);
     for (i, &g) in group_of.iter().enumerate() {
         if g != u32::MAX {
             members[next[g as usize] as usize] = i as u32;
@@ -84,24 +105,26 @@ fn group_by_trace<'a, B: Batch<'a>>(batch: &B) -> Groups {
         }
     }
     groups.sort_by_key(|g| g.1);
-    Groups { members, groups }
 }
 
 /// Enriches one batch, giving every change to `sink`. The batch was checked when it was read, so nothing here can
 /// fail: a malformed batch was refused before any memory was touched. With `hold`, the spans of a GenAI trace
 /// whose root has not been seen yet are handed back to be held instead of enriched.
-pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
-    p: &Processor,
+pub fn enrich_batch<'p, 'a, B: Batch<'a>, S: PatchSink>(
+    p: &'p Processor,
     batch: &B,
     now: Instant,
     hold: bool,
     sink: &mut S,
-) -> BatchStats {
+) -> BatchStats<'p> {
     let mut stats = BatchStats { spans_seen: batch.len() as u64, ..Default::default() };
-    let Groups { members, groups } = group_by_trace(batch);
-    let mut scratch = TraceScratch::default();
+    // Taken out of the thread's slot for the call (a panic loses it, and the next call starts afresh).
+    let mut kept = SCRATCH.with(|s| s.take()).unwrap_or_default();
+    group_by_trace(batch, &mut kept.groups);
+    let Groups { members, groups, .. } = &kept.groups;
+    let mut scratch: TraceScratch<'_> = std::mem::take(&mut kept.trace);
     let mut facts: Vec<SpanFacts<'a>> = Vec::new();
-    for (tid, _, begin, end) in &groups {
+    for (tid, _, begin, end) in groups {
         // A trace with more spans than this in one batch (hostile, or a runaway loop) is taken a part at a time,
         // so that no per-trace step is ever quadratic in the batch.
         for part in members[*begin as usize..*end as usize].chunks(MAX_TRACE_SPANS_AT_ONCE) {
@@ -144,8 +167,16 @@ pub fn enrich_batch<'a, B: Batch<'a>, S: PatchSink>(
             }
         }
     }
+    kept.trace = scratch.into_static();
+    // A huge batch's buffers are not worth keeping for the thread's life.
+    if kept.groups.group_of.capacity() <= KEEP_SCRATCH_SPANS {
+        SCRATCH.with(|s| s.set(Some(kept)));
+    }
     stats
 }
+
+/// Batches up to this many spans leave their scratch space to the thread's next batch.
+const KEEP_SCRATCH_SPANS: usize = 1 << 16;
 
 /// The most spans of one trace handled in one step (see `enrich_batch`); the trace memory keeps as many.
 const MAX_TRACE_SPANS_AT_ONCE: usize = crate::state::MAX_SPANS_PER_TRACE;
@@ -187,13 +218,13 @@ impl<S: PatchSink> SpanWriter<'_, S> {
 }
 
 /// Writes one span's changes; true when it got any.
-fn patch_span<S: PatchSink>(
+fn patch_span<'p, S: PatchSink>(
     p: &Processor,
     span: &BatchSpan<'_, '_>,
     k: usize,
-    o: &TraceOutcome<'_, '_, '_>,
+    o: &TraceOutcome<'_, 'p, '_>,
     sink: &mut S,
-    stats: &mut BatchStats,
+    stats: &mut BatchStats<'p>,
 ) -> bool {
     let f = span.facts;
     let keys = &p.keys;
@@ -261,7 +292,12 @@ enum Value {
     I(i64),
 }
 
-fn write_bill<S: PatchSink>(f: &SpanFacts<'_>, bill: &Bill<'_>, stats: &mut BatchStats, w: &mut SpanWriter<'_, S>) {
+fn write_bill<'p, S: PatchSink>(
+    f: &SpanFacts<'_>,
+    bill: &Bill<'p>,
+    stats: &mut BatchStats<'p>,
+    w: &mut SpanWriter<'_, S>,
+) {
     let Bill::Decided { status, cost, model } = bill else {
         return;
     };

@@ -28,31 +28,32 @@ pub struct Stats {
 
 /// What one batch adds, gathered without touching shared counters span by span.
 #[derive(Default)]
-pub struct BatchStats {
+pub struct BatchStats<'p> {
     pub spans_seen: u64,
     pub spans_enriched: u64,
     pub by_status: [u64; 4],
     pub values_not_remembered: u64,
     pub spans_held: u64,
     pub values_unreadable: u64,
-    pub cost_by_model: Vec<(String, f64)>,
+    /// By price-table key (borrowed from the table: nothing is allocated per batch).
+    pub cost_by_model: Vec<(&'p str, f64)>,
 }
 
-impl BatchStats {
+impl<'p> BatchStats<'p> {
     pub fn count(&mut self, status: CostStatus) {
         self.by_status[status as usize] += 1;
     }
 
-    pub fn add_cost(&mut self, model: &str, usd: f64) {
-        match self.cost_by_model.iter_mut().find(|(m, _)| m == model) {
+    pub fn add_cost(&mut self, model: &'p str, usd: f64) {
+        match self.cost_by_model.iter_mut().find(|(m, _)| *m == model) {
             Some((_, c)) => *c += usd,
-            None => self.cost_by_model.push((model.to_string(), usd)),
+            None => self.cost_by_model.push((model, usd)),
         }
     }
 }
 
 impl Stats {
-    pub fn add(&self, b: BatchStats) {
+    pub fn add(&self, b: BatchStats<'_>) {
         let add = |c: &AtomicU64, n: u64| {
             if n > 0 {
                 c.fetch_add(n, Ordering::Relaxed);
@@ -71,7 +72,12 @@ impl Stats {
         if !b.cost_by_model.is_empty() {
             let mut m = self.cost_by_model.lock();
             for (model, usd) in b.cost_by_model {
-                *m.entry(model).or_insert(0.0) += usd;
+                match m.get_mut(model) {
+                    Some(c) => *c += usd,
+                    None => {
+                        m.insert(model.to_string(), usd);
+                    }
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -185,4 +186,50 @@ func BenchmarkCollectorPath(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkOneTraceBatches is the processor behind groupbytrace (or any exporter of single traces): every batch
+// one captured trace of a few spans, so per-call costs dominate.
+func BenchmarkOneTraceBatches(b *testing.B) {
+	var traces [][]capturedSpan
+	for _, f := range capturedFiles(b) {
+		spans := loadCaptured(b, f)
+		byTrace := map[string][]capturedSpan{}
+		var order []string
+		for _, s := range spans {
+			if _, ok := byTrace[s.TraceID]; !ok {
+				order = append(order, s.TraceID)
+			}
+			byTrace[s.TraceID] = append(byTrace[s.TraceID], s)
+		}
+		for _, t := range order {
+			traces = append(traces, byTrace[t])
+		}
+	}
+	c, err := newCore([]byte(`{}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), componenttest.NewNopTelemetrySettings(),
+		c, nil, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = gp.shutdown(context.Background()) }()
+	spans := 0
+	// Only the processor's calls are timed (each batch is built just before): StopTimer per iteration costs
+	// more than a small call.
+	var inCalls time.Duration
+	for i := 0; i < b.N; i++ {
+		td := ptrace.NewTraces()
+		appendCaptured(td, traces[i%len(traces)], idRemap{round: uint64(i)}, fmt.Sprintf("conv-%d", i/3))
+		spans += td.SpanCount()
+		t0 := time.Now()
+		if _, err := gp.processTraces(context.Background(), td); err != nil {
+			b.Fatal(err)
+		}
+		inCalls += time.Since(t0)
+	}
+	b.ReportMetric(float64(inCalls.Nanoseconds())/float64(spans), "ns/span")
+	b.ReportMetric(float64(inCalls.Nanoseconds())/float64(b.N), "ns/call")
 }

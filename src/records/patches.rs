@@ -4,16 +4,18 @@ use super::op;
 use crate::conventions::KeyIndex;
 use crate::patch::{PatchSink, Val};
 
-/// Dynamic strings recently written, by address: a trace's conversation id, user and workflow go on each of its
-/// spans, and the host then makes one string of each instead of one per span.
+/// Dynamic strings recently written, compared by content: a trace's conversation id, user and workflow go on each
+/// of its spans, and the host then makes one string of each instead of one per span.
 const RECENT_STRINGS: usize = 8;
 
 #[derive(Default)]
 pub struct RecordPatches {
     strings: Vec<u8>,
     string_count: u32,
+    /// (offset of the bytes in `strings`, length, string index)
     recent: [(usize, usize, u32); RECENT_STRINGS],
     next_recent: usize,
+    recent_used: usize,
     ops: Vec<u8>,
     op_count: u32,
     holds: Vec<u8>,
@@ -30,16 +32,19 @@ impl RecordPatches {
     }
 
     fn string(&mut self, s: &str) -> u32 {
-        let key = (s.as_ptr() as usize, s.len());
-        if let Some(&(_, _, i)) = self.recent.iter().find(|r| (r.0, r.1) == key && r.1 != 0) {
+        let strings = &self.strings;
+        let same = |&&(at, len, _): &&(usize, usize, u32)| len == s.len() && &strings[at..at + len] == s.as_bytes();
+        if let Some(&(_, _, i)) = self.recent[..self.recent_used].iter().find(same) {
             return i;
         }
         let i = self.string_count;
         self.string_count += 1;
         self.strings.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        let at = self.strings.len();
         self.strings.extend_from_slice(s.as_bytes());
-        self.recent[self.next_recent] = (key.0, key.1, i);
+        self.recent[self.next_recent] = (at, s.len(), i);
         self.next_recent = (self.next_recent + 1) % RECENT_STRINGS;
+        self.recent_used = (self.recent_used + 1).min(RECENT_STRINGS);
         i
     }
 

@@ -5,6 +5,7 @@ mod bounded_map;
 mod conversation_state;
 mod digest;
 mod sharded;
+mod small_str;
 mod span_store;
 mod trace_state;
 
@@ -14,6 +15,7 @@ pub use bounded_map::Weight;
 pub use conversation_state::ConversationMemo;
 pub use digest::{conversation_key, response_key, ConversationKey};
 pub use sharded::{ShardGuard, Sharded};
+pub use small_str::SmallStr;
 pub use trace_state::{
     Billing, CallPrint, Inherited, Kept, SpanId, SpanMemo, TraceId, TraceMemo, MAX_REMEMBERED_VALUE_BYTES,
     MAX_SPANS_PER_TRACE,

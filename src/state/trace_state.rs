@@ -12,6 +12,7 @@ use foldhash::fast::RandomState;
 
 use super::bounded_map::Weight;
 use super::digest::ConversationKey;
+use super::small_str::SmallStr;
 use super::span_store::SpanStore;
 use crate::conventions::Kind;
 
@@ -33,7 +34,7 @@ pub const MAX_INHERITED_PER_TRACE: usize = 256;
 /// A client-given string, remembered when short enough.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Kept {
-    Value(Arc<str>),
+    Value(SmallStr),
     /// Seen, but longer than `MAX_REMEMBERED_VALUE_BYTES`: later batches do not get it copied.
     TooLong,
 }
@@ -41,13 +42,13 @@ pub enum Kept {
 impl Kept {
     pub fn of(s: &str) -> Kept {
         if s.len() <= MAX_REMEMBERED_VALUE_BYTES {
-            Kept::Value(s.into())
+            Kept::Value(SmallStr::new(s))
         } else {
             Kept::TooLong
         }
     }
 
-    pub fn value(&self) -> Option<&Arc<str>> {
+    pub fn value(&self) -> Option<&SmallStr> {
         match self {
             Kept::Value(v) => Some(v),
             Kept::TooLong => None,
@@ -55,8 +56,7 @@ impl Kept {
     }
 
     fn heap_bytes(&self) -> usize {
-        // An Arc<str> allocation: two counters and the bytes.
-        self.value().map_or(0, |v| 2 * size_of::<usize>() + v.len())
+        self.value().map_or(0, SmallStr::heap_bytes)
     }
 }
 

@@ -16,12 +16,13 @@ pub use tree::BatchSpan;
 use crate::conventions::{kind_rank, Kind, Ranked};
 use crate::pricing::{PriceTable, TokenUsage};
 use crate::state::{
-    conversation_key, response_key, Billing, Inherited, Kept, SpanId, SpanMap, SpanMemo, State, TraceId, TraceMemo,
+    conversation_key, response_key, Billing, Inherited, Kept, SmallStr, SpanId, SpanMap, SpanMemo, State, TraceId,
+    TraceMemo,
 };
 use tree::{Tree, MAX_DEPTH};
 
-/// Space one trace's decisions are made in, reused from trace to trace of a batch so that a trace costs no
-/// allocation of its own.
+/// Space one trace's decisions are made in, reused from trace to trace and (per thread) from batch to batch, so
+/// that neither a trace nor a small batch costs allocations of its own.
 #[derive(Default)]
 pub struct TraceScratch<'p> {
     usage: Vec<Option<TokenUsage>>,
@@ -33,6 +34,26 @@ pub struct TraceScratch<'p> {
     ids: Vec<SpanId>,
     index: SpanMap<usize>,
     billing: billing::BillScratch,
+}
+
+impl TraceScratch<'_> {
+    /// The same space with nothing borrowed from the price table, to keep between batches.
+    pub fn into_static(self) -> TraceScratch<'static> {
+        let mut bills = self.bills;
+        bills.clear();
+        TraceScratch {
+            usage: self.usage,
+            // Empty, so nothing is mapped; collecting into the same layout reuses the allocation.
+            bills: bills.into_iter().map(|_| None).collect(),
+            inherited: self.inherited,
+            resolved: self.resolved,
+            tops: self.tops,
+            rollups: self.rollups,
+            ids: self.ids,
+            index: self.index,
+            billing: self.billing,
+        }
+    }
 }
 
 /// Everything the writer needs to patch the spans of one trace in this batch (slices parallel to the batch).
@@ -60,7 +81,7 @@ fn best<'f>(values: impl Iterator<Item = &'f Ranked<'f>>) -> Option<&'f str> {
 /// A string to write on this batch's spans: remembered from an earlier batch, or read from this one.
 #[derive(Debug, Clone)]
 pub enum Text<'f> {
-    Kept(Arc<str>),
+    Kept(SmallStr),
     Batch(&'f str),
 }
 
@@ -68,7 +89,7 @@ impl std::ops::Deref for Text<'_> {
     type Target = str;
     fn deref(&self) -> &str {
         match self {
-            Text::Kept(s) => s,
+            Text::Kept(s) => s.as_str(),
             Text::Batch(s) => s,
         }
     }

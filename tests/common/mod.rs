@@ -160,7 +160,14 @@ pub fn assert_same_spans(a: &ExportTraceServiceRequest, b: &ExportTraceServiceRe
             s.attributes.sort_by(|p, q| p.key.cmp(&q.key));
             s
         };
-        assert_eq!(sorted(x), sorted(y), "the two interfaces disagree");
+        let (x, y) = (sorted(x), sorted(y));
+        if x != y {
+            let show = |s: &Span| s.attributes.iter().map(|a| format!("{}={:?}", a.key, a.value)).collect::<Vec<_>>();
+            let (a, b) = (show(&x), show(&y));
+            let only_a: Vec<_> = a.iter().filter(|k| !b.contains(k)).collect();
+            let only_b: Vec<_> = b.iter().filter(|k| !a.contains(k)).collect();
+            panic!("the two interfaces disagree on span {:?}: bytes only {only_a:?}, records only {only_b:?}", x.name);
+        }
     }
 }
 
