@@ -47,6 +47,16 @@ enum last9_genai_status
    */
   LAST9_GENAI_STATUS_MALFORMED_INPUT = 200,
   /**
+   * The checkpoint bytes are not a checkpoint this library wrote, are truncated, or fail their checksum;
+   * nothing was restored.
+   */
+  LAST9_GENAI_STATUS_CHECKPOINT_CORRUPT = 300,
+  /**
+   * The checkpoint was written by a newer release (a format version this library does not read); nothing was
+   * restored.
+   */
+  LAST9_GENAI_STATUS_CHECKPOINT_NEWER_VERSION = 301,
+  /**
    * A Rust panic was caught at the boundary. The handle stays usable; the call had no effect.
    */
   LAST9_GENAI_STATUS_PANIC = 900,
@@ -176,6 +186,31 @@ last9_genai_status last9_genai_enrich_spans(const struct last9_genai_processor *
  */
 last9_genai_status last9_genai_processor_stats(const struct last9_genai_processor *processor,
                                                struct last9_genai_bytes **stats_out);
+
+/**
+ * Writes the processor's conversation state (turn counters, running totals, last use; format in README
+ * "Checkpoints") into a new `*state_out` (free it with `last9_genai_bytes_free`), for
+ * `last9_genai_processor_restore_state` in a later process. Safe to call while other threads enrich.
+ */
+last9_genai_status last9_genai_processor_export_state(const struct last9_genai_processor *processor,
+                                                      struct last9_genai_bytes **state_out);
+
+/**
+ * Restores conversation state written by `last9_genai_processor_export_state` (`len` bytes at `data`).
+ * Conversations idle longer than `conversation_ttl`, or already seen by this handle, are skipped.
+ *
+ * On `Ok`, `*restored_out` and `*skipped_out` (each may be NULL) receive the conversations restored and
+ * skipped. `CheckpointCorrupt` / `CheckpointNewerVersion`: nothing is restored, the handle is as before and
+ * usable, and a message is written to `error_buf` as in `last9_genai_processor_new`.
+ */
+last9_genai_status last9_genai_processor_restore_state(const struct last9_genai_processor *processor,
+                                                       const uint8_t *data,
+                                                       size_t len,
+                                                       char *error_buf,
+                                                       size_t error_cap,
+                                                       size_t *error_len_out,
+                                                       uint64_t *restored_out,
+                                                       uint64_t *skipped_out);
 
 /**
  * A static, NUL-terminated English description of a status code. Never NULL; never free it.

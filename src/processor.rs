@@ -1,7 +1,7 @@
 //! `Processor`: configuration, price table, memory and counters — the Rust API that the C ABI, tests and
 //! benches use.
 
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use crate::config::{Config, ConfigError};
 use crate::contract::FIXED_VALUES;
@@ -9,7 +9,7 @@ use crate::conventions::KeyTable;
 use crate::enrich::enrich_batch;
 use crate::pricing::PriceTable;
 use crate::records::{RecordBatch, RecordPatches};
-use crate::state::{Limits, State};
+use crate::state::{CheckpointError, Limits, Restored, State};
 use crate::stats::Stats;
 use crate::wire::{write_batch, BatchIndex, WireEdits, WireError};
 
@@ -83,6 +83,31 @@ impl Processor {
             }
         }
         out
+    }
+
+    /// Conversation state (turn counters, running totals, last use) as versioned bytes, for `restore_state` in a
+    /// later process. Per-trace memory is not included.
+    pub fn export_state(&self) -> Vec<u8> {
+        self.state.export_conversations(Instant::now(), SystemTime::now())
+    }
+
+    /// Restores what `export_state` wrote. Conversations idle past `conversation_ttl`, or already seen by this
+    /// process, are skipped. A corrupt checkpoint, or one from a newer release, is refused whole: nothing changes.
+    pub fn restore_state(&self, checkpoint: &[u8]) -> Result<Restored, CheckpointError> {
+        self.restore_state_at(checkpoint, Instant::now(), SystemTime::now())
+    }
+
+    pub fn restore_state_at(
+        &self,
+        checkpoint: &[u8],
+        now: Instant,
+        wall_now: SystemTime,
+    ) -> Result<Restored, CheckpointError> {
+        self.state.restore_conversations(checkpoint, now, wall_now)
+    }
+
+    pub fn export_state_at(&self, now: Instant, wall_now: SystemTime) -> Vec<u8> {
+        self.state.export_conversations(now, wall_now)
     }
 
     fn counted<T>(&self, r: Result<T, WireError>) -> Result<T, WireError> {

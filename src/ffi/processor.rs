@@ -208,3 +208,68 @@ pub extern "C" fn last9_genai_processor_stats(
         last9_genai_status::Ok
     })
 }
+
+/// Writes the processor's conversation state (turn counters, running totals, last use; format in README
+/// "Checkpoints") into a new `*state_out` (free it with `last9_genai_bytes_free`), for
+/// `last9_genai_processor_restore_state` in a later process. Safe to call while other threads enrich.
+#[no_mangle]
+pub extern "C" fn last9_genai_processor_export_state(
+    processor: *const last9_genai_processor,
+    state_out: *mut *mut last9_genai_bytes,
+) -> last9_genai_status {
+    guard_status(|| {
+        let Some(p) = (unsafe { processor.as_ref() }) else {
+            return last9_genai_status::NullPointer;
+        };
+        if state_out.is_null() {
+            return last9_genai_status::NullPointer;
+        }
+        unsafe { *state_out = last9_genai_bytes::boxed(p.inner.export_state()) };
+        last9_genai_status::Ok
+    })
+}
+
+/// Restores conversation state written by `last9_genai_processor_export_state` (`len` bytes at `data`).
+/// Conversations idle longer than `conversation_ttl`, or already seen by this handle, are skipped.
+///
+/// On `Ok`, `*restored_out` and `*skipped_out` (each may be NULL) receive the conversations restored and
+/// skipped. `CheckpointCorrupt` / `CheckpointNewerVersion`: nothing is restored, the handle is as before and
+/// usable, and a message is written to `error_buf` as in `last9_genai_processor_new`.
+#[no_mangle]
+pub extern "C" fn last9_genai_processor_restore_state(
+    processor: *const last9_genai_processor,
+    data: *const u8,
+    len: usize,
+    error_buf: *mut c_char,
+    error_cap: usize,
+    error_len_out: *mut usize,
+    restored_out: *mut u64,
+    skipped_out: *mut u64,
+) -> last9_genai_status {
+    guard_status(|| {
+        let (Some(p), Some(bytes)) = (unsafe { processor.as_ref() }, unsafe { input(data, len) }) else {
+            write_error("processor or data is NULL", error_buf, error_cap, error_len_out);
+            return last9_genai_status::NullPointer;
+        };
+        match p.inner.restore_state(bytes) {
+            Ok(done) => {
+                unsafe {
+                    if let Some(r) = restored_out.as_mut() {
+                        *r = done.conversations;
+                    }
+                    if let Some(s) = skipped_out.as_mut() {
+                        *s = done.skipped;
+                    }
+                }
+                last9_genai_status::Ok
+            }
+            Err(e) => {
+                write_error(&e.to_string(), error_buf, error_cap, error_len_out);
+                match e {
+                    crate::state::CheckpointError::Corrupt(_) => last9_genai_status::CheckpointCorrupt,
+                    crate::state::CheckpointError::NewerVersion(_) => last9_genai_status::CheckpointNewerVersion,
+                }
+            }
+        }
+    })
+}

@@ -18,6 +18,12 @@ pub enum last9_genai_status {
     /// The input bytes are not a well-formed OTLP `ExportTraceServiceRequest` (or span-record request); nothing was
     /// written, nothing to free.
     MalformedInput = 200,
+    /// The checkpoint bytes are not a checkpoint this library wrote, are truncated, or fail their checksum;
+    /// nothing was restored.
+    CheckpointCorrupt = 300,
+    /// The checkpoint was written by a newer release (a format version this library does not read); nothing was
+    /// restored.
+    CheckpointNewerVersion = 301,
     /// A Rust panic was caught at the boundary. The handle stays usable; the call had no effect.
     Panic = 900,
 }
@@ -31,6 +37,8 @@ fn status_text(code: u32) -> &'static [u8] {
         c if c == S::MalformedInput as u32 => {
             b"input is not a well-formed OTLP ExportTraceServiceRequest or span-record request\0"
         }
+        c if c == S::CheckpointCorrupt as u32 => b"checkpoint is corrupt or not a last9_genai checkpoint\0",
+        c if c == S::CheckpointNewerVersion as u32 => b"checkpoint was written by a newer release\0",
         c if c == S::Panic as u32 => b"internal error: a panic was caught at the C boundary\0",
         _ => b"unknown status code\0",
     }

@@ -268,6 +268,24 @@ impl<K: Hash + Eq + Clone, V> BoundedMap<K, V> {
         (Some(v), removed)
     }
 
+    /// Live entries with when each was last used, least recently used first.
+    pub fn entries_by_recency(&self) -> impl Iterator<Item = (&K, &V, Instant)> {
+        self.order
+            .iter()
+            .filter_map(|(k, stamp)| self.map.get(k).filter(|e| e.stamp == *stamp).map(|e| (k, &e.value, e.touched)))
+    }
+
+    /// Puts back an entry last used at `touched` (restoring a checkpoint), unless the key is already here: what
+    /// this process has seen since it started is newer. Entries are expected least recently used first.
+    pub fn restore(&mut self, key: &K, value: V, touched: Instant, now: Instant) -> (bool, Removed) {
+        if self.map.contains_key(key) {
+            return (false, Removed::default());
+        }
+        let (_, removed) = self.get_or_insert_with(key, now, || value);
+        self.map.get_mut(key).expect("present").touched = touched;
+        (true, removed)
+    }
+
     fn compact(&mut self) {
         if self.order.len() <= 2 * self.map.len() + QUEUE_SLACK {
             return;

@@ -2,6 +2,7 @@
 //! a maximum entry count (least recently used evicted), an idle TTL and, together, a byte budget.
 
 mod bounded_map;
+mod checkpoint;
 mod conversation_state;
 mod digest;
 mod sharded;
@@ -12,6 +13,7 @@ mod trace_state;
 use std::time::{Duration, Instant};
 
 pub use bounded_map::Weight;
+pub use checkpoint::{CheckpointError, Restored, CHECKPOINT_VERSION};
 pub use conversation_state::ConversationMemo;
 pub use digest::{conversation_key, response_key, ConversationKey};
 pub use sharded::{ShardGuard, Sharded};
@@ -70,6 +72,21 @@ impl State {
             conversations: Sharded::new(limits.max_conversations, limits.conversation_ttl, Weight::UNLIMITED),
             limits,
         })
+    }
+
+    /// Conversation state as versioned bytes (`checkpoint.rs`).
+    pub fn export_conversations(&self, now: Instant, wall_now: std::time::SystemTime) -> Vec<u8> {
+        checkpoint::export(self, now, wall_now)
+    }
+
+    /// Puts back what `export_conversations` wrote; a corrupt or newer checkpoint changes nothing.
+    pub fn restore_conversations(
+        &self,
+        bytes: &[u8],
+        now: Instant,
+        wall_now: std::time::SystemTime,
+    ) -> Result<Restored, CheckpointError> {
+        checkpoint::restore(self, bytes, now, wall_now)
     }
 
     pub fn expire(&self, now: Instant) {

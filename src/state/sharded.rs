@@ -90,6 +90,28 @@ impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
         }
     }
 
+    /// Every live entry with when it was last used, least recently used first across all shards.
+    pub fn snapshot(&self) -> Vec<(K, V, Instant)>
+    where
+        V: Clone,
+    {
+        let mut all = Vec::new();
+        for s in self.shards.iter() {
+            let s = s.lock();
+            all.extend(s.entries_by_recency().map(|(k, v, t)| (k.clone(), v.clone(), t)));
+        }
+        all.sort_by_key(|e| e.2);
+        all
+    }
+
+    /// Restores one entry (see `BoundedMap::restore`); false when the key was already held.
+    pub fn restore(&self, key: K, value: V, touched: Instant, now: Instant) -> bool {
+        let mut s = self.shard(&key);
+        let (restored, r) = s.map.restore(&key, value, touched, now);
+        self.note(r);
+        restored
+    }
+
     fn note(&self, r: Removed) {
         if r.evicted > 0 {
             self.evicted.fetch_add(r.evicted, Ordering::Relaxed);

@@ -141,6 +141,20 @@ impl Processor {
         self.main.stats_json()
     }
 
+    pub fn export_state(&self) -> Vec<u8> {
+        self.main.export_state()
+    }
+
+    /// Restores into both cores; they must agree.
+    pub fn restore_state(
+        &self,
+        checkpoint: &[u8],
+    ) -> Result<last9_genai::state::Restored, last9_genai::state::CheckpointError> {
+        let main = self.main.restore_state(checkpoint);
+        assert_eq!(main, self.twin.restore_state(checkpoint), "both interfaces restore alike");
+        main
+    }
+
     pub fn stats_json_at(&self, now: std::time::Instant) -> String {
         self.main.stats_json_at(now)
     }
