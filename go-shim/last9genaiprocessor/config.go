@@ -48,6 +48,13 @@ type Config struct {
 	// before their root still get the root's conversation and workflow ids.
 	WaitForRoot WaitForRootConfig `mapstructure:"wait_for_root"`
 
+	// Storage names a storage extension (e.g. file_storage) in which conversation state (turn counters, running
+	// totals) is kept across restarts: restored at start, written every CheckpointInterval and at shutdown.
+	// Unset: state is memory only.
+	Storage *component.ID `mapstructure:"storage"`
+	// CheckpointInterval is how often conversation state is written to Storage.
+	CheckpointInterval time.Duration `mapstructure:"checkpoint_interval"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -84,6 +91,8 @@ const (
 	maxTTL      = 365 * 24 * time.Hour
 	maxStateMiB = 1 << 20
 	maxRootWait = 10 * time.Minute
+	// maxCheckpointInterval: a longer interval loses more turns to a crash than a checkpoint costs.
+	maxCheckpointInterval = 24 * time.Hour
 )
 
 var _ component.Config = (*Config)(nil)
@@ -176,6 +185,10 @@ func (cfg *Config) Validate() error {
 	}
 	if m := cfg.WaitForRoot.MaxMiB; m <= 0 || m > maxStateMiB {
 		bad("wait_for_root::max_mib", "must be from 1 to %d, got %d", maxStateMiB, m)
+	}
+	if cfg.Storage != nil && (cfg.CheckpointInterval < time.Second || cfg.CheckpointInterval > maxCheckpointInterval) {
+		bad("checkpoint_interval", "must be from 1s to %s when storage is set, got %s", maxCheckpointInterval,
+			cfg.CheckpointInterval)
 	}
 	for _, ttl := range []struct {
 		key   string

@@ -27,10 +27,13 @@ func TestCreateDefaultConfig(t *testing.T) {
 		MaxRememberedSpans: 1_000_000,
 		MaxStateMiB:        256,
 		WaitForRoot:        WaitForRootConfig{Timeout: time.Second, MaxSpans: 100_000, MaxMiB: 64},
+		CheckpointInterval: time.Minute,
 	}, cfg)
 	assert.NoError(t, componenttest.CheckConfigStruct(cfg))
 	assert.NoError(t, confmap.Validate(cfg))
 }
+
+var fileStorage = component.MustNewID("file_storage")
 
 func TestLoadConfig(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
@@ -64,6 +67,8 @@ func TestLoadConfig(t *testing.T) {
 			MaxRememberedSpans: 5000,
 			MaxStateMiB:        64,
 			WaitForRoot:        WaitForRootConfig{Timeout: 2 * time.Second, MaxSpans: 500, MaxMiB: 8},
+			Storage:            &fileStorage,
+			CheckpointInterval: 30 * time.Second,
 		}},
 		{name: "no_wait", want: func() *Config {
 			c := createDefaultConfig().(*Config)
@@ -76,6 +81,7 @@ func TestLoadConfig(t *testing.T) {
 		{name: "zero_limits", wantErr: "max_conversations: must be > 0, got 0\nmax_traces: must be > 0, got -5\nmax_remembered_spans: must be > 0, got 0\nmax_state_mib: must be from 1 to 1048576, got 0"},
 		{name: "short_ttls", wantErr: "conversation_ttl: must be from 1s to 8760h0m0s, got 500ms\ntrace_ttl: must be from 1s to 8760h0m0s, got 0s"},
 		{name: "empty_alias", wantErr: "conversation_id_keys: entry 1 is empty"},
+		{name: "bad_checkpoint_interval", wantErr: "checkpoint_interval: must be from 1s to 24h0m0s when storage is set, got 100ms"},
 		{name: "bad_wait", wantErr: "wait_for_root::timeout: must be from 0s (off) to 10m0s, got 11m0s\n" +
 			"wait_for_root::max_spans: must be > 0, got 0\nwait_for_root::max_mib: must be from 1 to 1048576, got -1"},
 	}

@@ -24,6 +24,7 @@ const (
 	defaultRootWait         = time.Second
 	defaultMaxWaitingSpans  = 100_000
 	defaultMaxWaitingMiB    = 64
+	defaultCheckpointEvery  = time.Minute
 )
 
 // NewFactory returns the factory for the `last9_genai` traces processor.
@@ -44,6 +45,7 @@ func createDefaultConfig() component.Config {
 		TraceTTL:           defaultTraceTTL,
 		MaxRememberedSpans: defaultMaxSpans,
 		MaxStateMiB:        defaultMaxStateMiB,
+		CheckpointInterval: defaultCheckpointEvery,
 		WaitForRoot: WaitForRootConfig{
 			Timeout:  defaultRootWait,
 			MaxSpans: defaultMaxWaitingSpans,
@@ -73,6 +75,17 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		c.close()
 		return nil, err
+	}
+	if pCfg.Storage != nil {
+		p.checkpoint = &checkpointer{
+			storageID: *pCfg.Storage,
+			interval:  pCfg.CheckpointInterval,
+			processor: set.ID,
+			core:      c,
+			logger:    set.Logger,
+			telemetry: p.telemetry,
+			attrs:     p.metricAttrs,
+		}
 	}
 	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces,
 		// Attributes are put on the spans of the batch itself, and held spans are moved out of it.

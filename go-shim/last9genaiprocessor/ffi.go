@@ -186,6 +186,46 @@ func (c *core) stats() (coreStats, error) {
 	return s, nil
 }
 
+// exportState returns the core's conversation state as versioned bytes (turn counters, running totals).
+func (c *core) exportState() ([]byte, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.handle == nil {
+		return nil, errCoreClosed
+	}
+	var out *C.struct_last9_genai_bytes
+	if status := C.last9_genai_processor_export_state(c.handle, &out); status != statusOK {
+		return nil, &coreError{op: "export state", status: uint32(status)}
+	}
+	return takeBytes(out), nil
+}
+
+// Statuses of a refused checkpoint (last9_genai_status in include/last9_genai.h).
+const (
+	statusCheckpointCorrupt = 300
+	statusCheckpointNewer   = 301
+)
+
+// restoreState puts back what exportState wrote; a refused checkpoint changes nothing and comes back as a
+// *coreError with status 300 (corrupt) or 301 (newer release).
+func (c *core) restoreState(checkpoint []byte) (restored, skipped uint64, err error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.handle == nil {
+		return 0, 0, errCoreClosed
+	}
+	var errBuf [errorBufBytes]byte
+	var errLen C.size_t
+	var r, s C.uint64_t
+	status := C.last9_genai_processor_restore_state(c.handle,
+		bytesPtr(checkpoint), C.size_t(len(checkpoint)),
+		(*C.char)(unsafe.Pointer(&errBuf[0])), C.size_t(len(errBuf)), &errLen, &r, &s)
+	if status != statusOK {
+		return 0, 0, &coreError{op: "restore state", status: uint32(status), msg: errText(errBuf[:], errLen)}
+	}
+	return uint64(r), uint64(s), nil
+}
+
 // close frees the handle once; later calls (and calls racing with it) see a closed core.
 func (c *core) close() {
 	c.mu.Lock()

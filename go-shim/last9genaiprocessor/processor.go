@@ -47,6 +47,9 @@ type genaiProcessor struct {
 	// collects often enough that the buffers would be rebuilt for most batches.
 	scratch chan *batchScratch
 
+	// checkpoint is nil unless `storage` is set.
+	checkpoint *checkpointer
+
 	// hold is nil when wait_for_root is off; next receives the traces it releases on its own.
 	hold     *holdBuffer
 	next     consumer.Traces
@@ -93,9 +96,14 @@ func newGenaiProcessor(id component.ID, set component.TelemetrySettings, core en
 	return p, nil
 }
 
-func (p *genaiProcessor) start(context.Context, component.Host) error {
+func (p *genaiProcessor) start(ctx context.Context, host component.Host) error {
 	p.logger.Info("GenAI enrichment core loaded", zap.String("core_version", coreLibraryVersion()),
-		zap.Bool("wait_for_root", p.hold != nil))
+		zap.Bool("wait_for_root", p.hold != nil), zap.Bool("checkpoints", p.checkpoint != nil))
+	if p.checkpoint != nil {
+		if err := p.checkpoint.start(ctx, host); err != nil {
+			return err
+		}
+	}
 	if p.hold != nil {
 		p.released.Add(1)
 		go p.releaseOnTimeout()
@@ -103,19 +111,23 @@ func (p *genaiProcessor) start(context.Context, component.Host) error {
 	return nil
 }
 
-// shutdown may run without start and more than once. Held spans are enriched as they are and passed on before
-// the core's handle is freed.
+// shutdown may run without start and more than once. Held spans are enriched as they are and passed on, then
+// the last checkpoint is written (so it counts their turns), before the core's handle is freed.
 func (p *genaiProcessor) shutdown(ctx context.Context) error {
+	var err error
 	p.stopOnce.Do(func() {
 		close(p.stop)
 		p.released.Wait()
 		if p.hold != nil {
 			p.release(ctx, p.hold.drain(), "shutdown")
 		}
+		if p.checkpoint != nil {
+			err = p.checkpoint.shutdown(ctx)
+		}
 		p.telemetry.Shutdown()
 		p.core.close()
 	})
-	return nil
+	return err
 }
 
 func (p *genaiProcessor) releaseOnTimeout() {

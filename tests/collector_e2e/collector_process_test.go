@@ -114,6 +114,13 @@ service:
 
 func startCollector(t *testing.T) *collector {
 	t.Helper()
+	return startCollectorWith(t, t.TempDir(), configTemplate)
+}
+
+// startCollectorWith runs the collector with a config template taking, in order, the working directory and the
+// gRPC, HTTP, health-check and metrics ports (fresh ones each start). The directory may hold an earlier run's files.
+func startCollectorWith(t *testing.T, dir, template string) *collector {
+	t.Helper()
 	bin, err := filepath.Abs(*collectorBinary)
 	if err != nil {
 		t.Fatal(err)
@@ -122,11 +129,11 @@ func startCollector(t *testing.T) *collector {
 		t.Fatalf("collector binary: %v (build it with `make collector`)", err)
 	}
 	c := &collector{
-		dir: t.TempDir(), log: &lockedBuffer{}, exited: make(chan error, 1),
+		dir: dir, log: &lockedBuffer{}, exited: make(chan error, 1),
 		grpcPort: freePort(t), httpPort: freePort(t), healthPort: freePort(t), metricsPort: freePort(t),
 	}
 	cfgPath := filepath.Join(c.dir, "config.yaml")
-	cfg := fmt.Sprintf(configTemplate, c.dir, c.grpcPort, c.httpPort, c.healthPort, c.metricsPort)
+	cfg := fmt.Sprintf(template, c.dir, c.grpcPort, c.httpPort, c.healthPort, c.metricsPort)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

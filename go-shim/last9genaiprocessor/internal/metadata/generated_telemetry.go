@@ -29,7 +29,10 @@ type TelemetryBuilder struct {
 	mu                                       sync.Mutex
 	registrations                            []metric.Registration
 	ProcessorLast9GenaiBatches               metric.Int64ObservableCounter
+	ProcessorLast9GenaiCheckpointRestores    metric.Int64Counter
+	ProcessorLast9GenaiCheckpointWrites      metric.Int64Counter
 	ProcessorLast9GenaiConversationEvictions metric.Int64ObservableCounter
+	ProcessorLast9GenaiConversationsRestored metric.Int64Counter
 	ProcessorLast9GenaiConversationsTracked  metric.Int64ObservableGauge
 	ProcessorLast9GenaiCost                  metric.Float64ObservableCounter
 	ProcessorLast9GenaiPassthroughBatches    metric.Int64Counter
@@ -360,9 +363,27 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{batch}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiCheckpointRestores, err = builder.meter.Int64Counter(
+		"otelcol_processor_last9_genai_checkpoint_restores",
+		metric.WithDescription("Restores of conversation state from the storage extension at start, by outcome; anything but restored starts clean. [Development]"),
+		metric.WithUnit("{restore}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiCheckpointWrites, err = builder.meter.Int64Counter(
+		"otelcol_processor_last9_genai_checkpoint_writes",
+		metric.WithDescription("Checkpoints of conversation state written to the storage extension (periodically and at shutdown), by outcome. [Development]"),
+		metric.WithUnit("{checkpoint}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiConversationEvictions, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_conversation_evictions",
 		metric.WithDescription("Conversations dropped from memory by max_conversations or conversation_ttl. [Development]"),
+		metric.WithUnit("{conversation}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiConversationsRestored, err = builder.meter.Int64Counter(
+		"otelcol_processor_last9_genai_conversations_restored",
+		metric.WithDescription("Conversations put back from a checkpoint at start (turn counters and running totals). [Development]"),
 		metric.WithUnit("{conversation}"),
 	)
 	errs = errors.Join(errs, err)

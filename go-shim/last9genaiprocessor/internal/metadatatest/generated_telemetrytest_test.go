@@ -88,13 +88,25 @@ func TestSetupTelemetry(t *testing.T) {
 		observer.Observe(1)
 		return nil
 	}))
+	tb.ProcessorLast9GenaiCheckpointRestores.Add(context.Background(), 1)
+	tb.ProcessorLast9GenaiCheckpointWrites.Add(context.Background(), 1)
+	tb.ProcessorLast9GenaiConversationsRestored.Add(context.Background(), 1)
 	tb.ProcessorLast9GenaiPassthroughBatches.Add(context.Background(), 1)
 	tb.ProcessorLast9GenaiReleaseFailures.Add(context.Background(), 1)
 	tb.ProcessorLast9GenaiSpansReleased.Add(context.Background(), 1)
 	AssertEqualProcessorLast9GenaiBatches(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorLast9GenaiCheckpointRestores(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorLast9GenaiCheckpointWrites(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorLast9GenaiConversationEvictions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorLast9GenaiConversationsRestored(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorLast9GenaiConversationsTracked(t, testTel,
