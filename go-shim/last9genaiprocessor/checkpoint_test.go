@@ -11,8 +11,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/otel/attribute"
@@ -74,7 +74,7 @@ func (c *memClient) Delete(_ context.Context, key string) error {
 }
 
 func (c *memClient) Batch(context.Context, ...*storage.Operation) error { return errors.New("unused") }
-func (c *memClient) Close(context.Context) error                          { return nil }
+func (c *memClient) Close(context.Context) error                        { return nil }
 
 type storageHost struct {
 	component.Host
