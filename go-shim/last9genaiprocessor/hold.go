@@ -35,6 +35,9 @@ type heldTrace struct {
 	bytes    int
 	deadline time.Time
 	taken    bool
+	// enriched: spans refused downstream after enrichment, waiting to be offered again (not in `traces`: no root
+	// is awaited).
+	enriched bool
 }
 
 func newHoldBuffer(timeout time.Duration, maxSpans, maxBytes int) *holdBuffer {
@@ -89,7 +92,9 @@ func (h *holdBuffer) claim(r *spanRecords) []*heldTrace {
 }
 
 func (h *holdBuffer) forget(t *heldTrace) {
-	delete(h.traces, t.id)
+	if !t.enriched {
+		delete(h.traces, t.id)
+	}
 	h.spans -= t.spans
 	h.bytes -= t.bytes
 }
@@ -168,6 +173,21 @@ func (t *heldTrace) mirror(rs ptrace.ResourceSpans, ss ptrace.ScopeSpans) ptrace
 	size := estimateMapBytes(rs.Resource().Attributes()) + estimateMapBytes(ss.Scope().Attributes()) + 64
 	t.bytes += size
 	return dss.Spans()
+}
+
+// retry keeps enriched spans the next consumer refused, to be offered again after `timeout` (in deadline order
+// with everything else). They count against the bounds, so while they wait fewer new spans are held. After
+// shutdown it keeps nothing and says so.
+func (h *holdBuffer) retry(td ptrace.Traces, spans, bytes int, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.queue = append(h.queue, &heldTrace{td: td, spans: spans, bytes: bytes, deadline: now.Add(h.timeout), enriched: true})
+	h.spans += spans
+	h.bytes += bytes
+	return true
 }
 
 // drain closes the buffer and takes everything in it.

@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processorhelper"
 	"go.opentelemetry.io/otel/attribute"
@@ -145,23 +146,67 @@ func (p *genaiProcessor) releaseOnTimeout() {
 }
 
 // release enriches held traces without their root (what is known of it from earlier batches still applies) and
-// passes them to the next consumer.
+// passes them to the next consumer. Traces back for a retry were enriched before and go on as they are.
 func (p *genaiProcessor) release(ctx context.Context, traces []*heldTrace, reason string) {
 	if len(traces) == 0 {
 		return
 	}
-	td := ptrace.NewTraces()
+	fresh, again := ptrace.NewTraces(), ptrace.NewTraces()
+	bytes := 0
 	for _, t := range traces {
-		t.td.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+		bytes += t.bytes
+		if t.enriched {
+			t.td.ResourceSpans().MoveAndAppendTo(again.ResourceSpans())
+		} else {
+			t.td.ResourceSpans().MoveAndAppendTo(fresh.ResourceSpans())
+		}
 	}
-	spans := td.SpanCount()
-	p.telemetry.ProcessorLast9GenaiSpansReleased.Add(ctx, int64(spans),
-		metric.WithAttributeSet(attribute.NewSet(append(p.metricAttrs.ToSlice(), attribute.String("reason", reason))...)))
-	td = p.enrichBatch(ctx, td, false)
-	if err := p.next.ConsumeTraces(ctx, td); err != nil {
+	if n := fresh.SpanCount(); n > 0 {
+		p.telemetry.ProcessorLast9GenaiSpansReleased.Add(ctx, int64(n),
+			metric.WithAttributeSet(attribute.NewSet(append(p.metricAttrs.ToSlice(), attribute.String("reason", reason))...)))
+		fresh = p.enrichBatch(ctx, fresh, false)
+	}
+	again.ResourceSpans().MoveAndAppendTo(fresh.ResourceSpans())
+	p.deliver(ctx, fresh, bytes, reason)
+}
+
+// shutdownRetries bounds how often spans refused at shutdown are offered again (while the context allows).
+const (
+	shutdownRetries    = 10
+	shutdownRetryPause = 100 * time.Millisecond
+)
+
+// deliver passes released (already enriched) spans to the next consumer. Their senders were answered when the
+// spans arrived, so a refusal cannot go back to them: the spans wait again and are offered at the next release
+// tick (still within the buffer's bounds), unless the error is permanent. At shutdown they are offered a few more
+// times while ctx allows; only then, or on a permanent error, are they dropped, with an error log.
+func (p *genaiProcessor) deliver(ctx context.Context, td ptrace.Traces, bytes int, reason string) {
+	for attempt := 0; ; attempt++ {
+		err := p.next.ConsumeTraces(ctx, td)
+		if err == nil {
+			return
+		}
+		spans := td.SpanCount()
 		p.telemetry.ProcessorLast9GenaiReleaseFailures.Add(ctx, int64(spans), metric.WithAttributeSet(p.metricAttrs))
-		p.logger.Warn("held spans released but the next consumer refused them", zap.Error(err),
-			zap.Int("spans", spans), zap.String("reason", reason))
+		if consumererror.IsPermanent(err) {
+			p.logger.Error("released spans dropped: the next consumer refused them permanently", zap.Error(err),
+				zap.Int("spans", spans), zap.String("reason", reason))
+			return
+		}
+		if p.hold.retry(td, spans, bytes, time.Now()) {
+			p.logger.Warn("released spans refused by the next consumer; they wait and are offered again",
+				zap.Error(err), zap.Int("spans", spans), zap.String("reason", reason), zap.Duration("retry_in", p.hold.timeout))
+			return
+		}
+		if attempt >= shutdownRetries || ctx.Err() != nil {
+			p.logger.Error("released spans dropped at shutdown: the next consumer kept refusing them", zap.Error(err),
+				zap.Int("spans", spans), zap.String("reason", reason), zap.Int("attempts", attempt+1))
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(shutdownRetryPause):
+		}
 	}
 }
 
@@ -169,7 +214,12 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 	if td.SpanCount() == 0 {
 		return td, nil
 	}
-	td, held := p.enrichBatchHolding(ctx, td, p.hold != nil)
+	td, held, merged := p.enrichBatchHolding(ctx, td, p.hold != nil)
+	if len(merged) > 0 {
+		// Spans that waited for a root in this batch go on in their own call: a refusal of this batch goes back
+		// to its sender, who sends it again, but theirs were answered already and must not ride on that.
+		p.deliverMerged(ctx, merged)
+	}
 	if held && td.SpanCount() == 0 {
 		// Everything waits for its root: nothing to pass on now.
 		return td, processorhelper.ErrSkipProcessingData
@@ -178,13 +228,28 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 }
 
 func (p *genaiProcessor) enrichBatch(ctx context.Context, td ptrace.Traces, mayHold bool) ptrace.Traces {
-	td, _ = p.enrichBatchHolding(ctx, td, mayHold)
+	td, _, merged := p.enrichBatchHolding(ctx, td, mayHold)
+	p.deliverMerged(ctx, merged)
 	return td
 }
 
+func (p *genaiProcessor) deliverMerged(ctx context.Context, merged []*heldTrace) {
+	if len(merged) == 0 {
+		return
+	}
+	out := ptrace.NewTraces()
+	bytes := 0
+	for _, t := range merged {
+		t.td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
+		bytes += t.bytes
+	}
+	p.deliver(ctx, out, bytes, "root")
+}
+
 // enrichBatchHolding enriches td in place; with mayHold, spans the core wants held are moved out of it into the
-// hold buffer (and it says whether any were), and held traces whose root is in td are merged into it first.
-func (p *genaiProcessor) enrichBatchHolding(ctx context.Context, td ptrace.Traces, mayHold bool) (ptrace.Traces, bool) {
+// hold buffer (and it says whether any were). Held traces whose root is in td are enriched with it and returned,
+// enriched, for the caller to pass on.
+func (p *genaiProcessor) enrichBatchHolding(ctx context.Context, td ptrace.Traces, mayHold bool) (ptrace.Traces, bool, []*heldTrace) {
 	var sc *batchScratch
 	select {
 	case sc = <-p.scratch:
@@ -196,10 +261,11 @@ func (p *genaiProcessor) enrichBatchHolding(ctx context.Context, td ptrace.Trace
 	r.reset()
 	r.addTraces(td, p.keys)
 	batchSpans := len(r.spans)
+	var merged []*heldTrace
 	if mayHold {
-		for _, t := range p.hold.claim(r) {
+		merged = p.hold.claim(r)
+		for _, t := range merged {
 			r.addTraces(t.td, p.keys)
-			t.td.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 			p.telemetry.ProcessorLast9GenaiSpansReleased.Add(ctx, int64(t.spans),
 				metric.WithAttributeSet(attribute.NewSet(append(p.metricAttrs.ToSlice(), attribute.String("reason", "root"))...)))
 		}
@@ -214,22 +280,26 @@ func (p *genaiProcessor) enrichBatchHolding(ctx context.Context, td ptrace.Trace
 		holds, err = applyPatches(patches, r.spans, p.keys, &sc.patches)
 		return err
 	})
+	// Merged traces go on whatever happened: enriched, or as they came when the core failed.
+	for _, t := range merged {
+		t.enriched = true
+	}
 	if err != nil {
 		p.telemetry.ProcessorLast9GenaiPassthroughBatches.Add(ctx, 1, metric.WithAttributeSet(p.metricAttrs))
 		p.warning.record(err, len(r.spans))
-		return td, false
+		return td, false, merged
 	}
 	if len(holds) == 0 {
-		return td, false
+		return td, false, merged
 	}
 	for _, h := range holds {
 		if h >= batchSpans {
 			// Only spans of this batch can be held: a merged trace has its root here.
 			p.warning.record(errPatches, len(r.spans))
-			return td, false
+			return td, false, merged
 		}
 	}
-	return td, p.hold.keep(td, holds, time.Now())
+	return td, p.hold.keep(td, holds, time.Now()), merged
 }
 
 func (p *genaiProcessor) recycle(sc *batchScratch) {

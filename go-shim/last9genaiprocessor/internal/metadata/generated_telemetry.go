@@ -407,7 +407,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiReleaseFailures, err = builder.meter.Int64Counter(
 		"otelcol_processor_last9_genai_release_failures",
-		metric.WithDescription("Held spans released on timeout or at shutdown that the next consumer refused. [Development]"),
+		metric.WithDescription("Released spans (they waited for their root) that the next consumer refused, per refusal; they wait and are offered again unless the error is permanent or shutdown has run out of retries. [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)

@@ -150,7 +150,7 @@ func AssertEqualProcessorLast9GenaiPassthroughBatches(t *testing.T, tt *componen
 func AssertEqualProcessorLast9GenaiReleaseFailures(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_last9_genai_release_failures",
-		Description: "Held spans released on timeout or at shutdown that the next consumer refused. [Development]",
+		Description: "Released spans (they waited for their root) that the next consumer refused, per refusal; they wait and are offered again unless the error is permanent or shutdown has run out of retries. [Development]",
 		Unit:        "{span}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
