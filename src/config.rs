@@ -33,6 +33,9 @@ pub struct Config {
     pub max_remembered_spans: usize,
     /// Everything the state holds together (both tables and all they own), in bytes.
     pub max_state_bytes: usize,
+    /// The front tier of a fleet: write only `gen_ai.conversation.id` (on every span of a trace that has one), so a
+    /// router can send every trace of a conversation to one back replica, which does the rest.
+    pub conversation_ids_only: bool,
 }
 
 fn strings(list: &[&str]) -> Vec<String> {
@@ -93,6 +96,7 @@ impl Default for Config {
             // About 120 bytes each (a 96-byte SpanMemo plus its table slot): ~120 MB however large traces get.
             max_remembered_spans: 1_000_000,
             max_state_bytes: 256 << 20,
+            conversation_ids_only: false,
         }
     }
 }
@@ -112,6 +116,7 @@ const KEYS: &[&str] = &[
     "trace_ttl_seconds",
     "max_remembered_spans",
     "max_state_mib",
+    "conversation_ids_only",
 ];
 
 fn err<T>(msg: String) -> Result<T, ConfigError> {
@@ -194,6 +199,11 @@ impl Config {
                     Some(p) => c.pricing_file = Some(PathBuf::from(p)),
                     None => return err(format!("pricing_file: expected a file path string, got {}", show(v))),
                 },
+                "conversation_ids_only" => {
+                    c.conversation_ids_only = v.as_bool().ok_or_else(|| {
+                        ConfigError(format!("conversation_ids_only: expected true or false, got {}", show(v)))
+                    })?
+                }
                 "use_default_pricing" => {
                     c.use_default_pricing = v.as_bool().ok_or_else(|| {
                         ConfigError(format!("use_default_pricing: expected true or false, got {}", show(v)))

@@ -232,6 +232,9 @@ fn patch_span<'p, S: PatchSink>(
     if let (Some(c), false) = (&o.conversation, f.has(OutKey::ConversationId)) {
         w.out(OutKey::ConversationId, Val::Str(c));
     }
+    if p.conversation_ids_only {
+        return w.wrote;
+    }
     if let (Some(t), false) = (o.turn, f.has(OutKey::Turn)) {
         w.out(OutKey::Turn, Val::Int(t as i64));
     }

@@ -18,6 +18,8 @@ pub struct Processor {
     pub(crate) prices: PriceTable,
     pub(crate) state: State,
     pub(crate) stats: Stats,
+    /// `Config::conversation_ids_only`.
+    pub(crate) conversation_ids_only: bool,
 }
 
 impl Processor {
@@ -34,7 +36,13 @@ impl Processor {
             max_bytes: config.max_state_bytes,
         })
         .map_err(|e| ConfigError(format!("max_state_mib: {e}")))?;
-        Ok(Processor { keys: KeyTable::new(&config.aliases), state, prices, stats: Stats::default() })
+        Ok(Processor {
+            keys: KeyTable::new(&config.aliases),
+            state,
+            prices,
+            stats: Stats::default(),
+            conversation_ids_only: config.conversation_ids_only,
+        })
     }
 
     /// Builds a processor from the JSON configuration the host passes (see README "Core configuration").

@@ -169,3 +169,37 @@ fn evicting_by_trace_count_keeps_the_span_budget_exact() {
     // 1000 x $2.50/M + 450 x $10/M
     close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), 0.007);
 }
+
+/// The front tier of a fleet writes the conversation id and nothing else, so its router can keep a conversation
+/// on one back replica; the back replica then gives exactly what one collector gives.
+#[test]
+fn conversation_ids_only_writes_the_id_alone_and_the_back_tier_completes_it() {
+    let front = processor(r#"{"conversation_ids_only": true}"#);
+    let spans = || {
+        vec![
+            sp(1, 11, 10, "chat gpt-4o").chat("gpt-4o", 1000, 100),
+            sp(1, 10, 0, "chat_turn").s("session.id", "conv-front"),
+            sp(1, 12, 10, "GET /weather").s("http.request.method", "GET"),
+        ]
+    };
+    let routed = front.enrich(&batch(spans())).unwrap();
+    let out = decode(&routed);
+    for id in [10, 11, 12] {
+        assert_eq!(out.str(id, "gen_ai.conversation.id").as_deref(), Some("conv-front"), "span {id}");
+    }
+    let input = decode(&batch(spans()));
+    for id in [10, 11, 12] {
+        let mut got = out.attrs(id);
+        got.remove("gen_ai.conversation.id");
+        assert_eq!(got, input.attrs(id), "span {id}: nothing else written");
+    }
+
+    let back = processor("{}");
+    let single = processor("{}");
+    let via_fleet = decode(&back.enrich(&routed).unwrap());
+    let direct = enrich(&single, spans());
+    for id in [10, 11, 12] {
+        assert_eq!(via_fleet.attrs(id), direct.attrs(id), "span {id}");
+    }
+    assert_eq!(via_fleet.int(10, "gen_ai.conversation.turn"), Some(1));
+}

@@ -48,6 +48,11 @@ type Config struct {
 	// before their root still get the root's conversation and workflow ids.
 	WaitForRoot WaitForRootConfig `mapstructure:"wait_for_root"`
 
+	// ConversationIDsOnly is for the front tier of a fleet (collector-config/fleet): only gen_ai.conversation.id
+	// is written, on every span of a trace that has one, so that a router can keep each conversation on one back
+	// replica, which writes everything else.
+	ConversationIDsOnly bool `mapstructure:"conversation_ids_only"`
+
 	// Storage names a storage extension (e.g. file_storage) in which conversation state (turn counters, running
 	// totals) is kept across restarts: restored at start, written every CheckpointInterval and at shutdown.
 	// Unset: state is memory only.

@@ -20,6 +20,7 @@ type coreConfig struct {
 	TraceTTLSeconds        float64               `json:"trace_ttl_seconds"`
 	MaxRememberedSpans     int                   `json:"max_remembered_spans"`
 	MaxStateMiB            int                   `json:"max_state_mib"`
+	ConversationIDsOnly    bool                  `json:"conversation_ids_only,omitempty"`
 }
 
 // coreJSON renders the collector configuration as the core's JSON configuration.
@@ -38,6 +39,7 @@ func (cfg *Config) coreJSON() ([]byte, error) {
 		TraceTTLSeconds:        cfg.TraceTTL.Seconds(),
 		MaxRememberedSpans:     cfg.MaxRememberedSpans,
 		MaxStateMiB:            cfg.MaxStateMiB,
+		ConversationIDsOnly:    cfg.ConversationIDsOnly,
 	}
 	if len(cfg.Pricing) > 0 {
 		cc.Pricing = cfg.Pricing
