@@ -87,7 +87,7 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 			attrs:     p.metricAttrs,
 		}
 	}
-	return processorhelper.NewTraces(ctx, set, cfg, next, p.processTraces,
+	return processorhelper.NewTraces(ctx, set, cfg, returnPath{p: p, next: next}, p.processTraces,
 		// Attributes are put on the spans of the batch itself, and held spans are moved out of it.
 		processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true}),
 		processorhelper.WithStart(p.start),

@@ -114,13 +114,14 @@ func TestSpansMergedIntoARefusedRootBatchAreNotLost(t *testing.T) {
 	call := span{trace: 1, id: 2, parent: 1, name: "chat", attrs: chat("gpt-4o", 100, 10)}
 	root := span{trace: 1, id: 1, name: "turn", attrs: map[string]any{"gen_ai.conversation.id": "c-fault"}}
 	require.NoError(t, p.ConsumeTraces(ctx, batch(call)))
-	// The root's batch is refused and goes back to its sender; the call that waited went on in its own call.
+	// The root's batch, carrying the call that waited, is refused: the batch goes back to its sender, the call
+	// waits again.
 	require.ErrorIs(t, p.ConsumeTraces(ctx, batch(root)), errDownstream)
-	require.Equal(t, 1, next.sink.SpanCount())
-	requireStr(t, spansByID(&next.sink)[spanID(2)], "gen_ai.conversation.id", "c-fault")
-	// The sender retries its batch.
+	require.Equal(t, 0, next.sink.SpanCount())
+	// The sender retries its batch; the call is offered again at shutdown (its wait is an hour).
 	require.NoError(t, p.ConsumeTraces(ctx, batch(root)))
 	require.NoError(t, p.Shutdown(ctx))
+	requireStr(t, spansByID(&next.sink)[spanID(2)], "gen_ai.conversation.id", "c-fault")
 	require.Equal(t, 2, next.sink.SpanCount(), "every span once")
 	got := spansByID(&next.sink)
 	requireInt(t, got[spanID(1)], "gen_ai.conversation.turn", 1)

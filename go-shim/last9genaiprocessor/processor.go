@@ -51,6 +51,9 @@ type genaiProcessor struct {
 	// checkpoint is nil unless `storage` is set.
 	checkpoint *checkpointer
 
+	// inFlight: batches on their way to the next consumer that carry merged spans (ptrace.Traces -> mergedTail).
+	inFlight sync.Map
+
 	// hold is nil when wait_for_root is off; next receives the traces it releases on its own.
 	hold     *holdBuffer
 	next     consumer.Traces
@@ -170,6 +173,34 @@ func (p *genaiProcessor) release(ctx context.Context, traces []*heldTrace, reaso
 	p.deliver(ctx, fresh, bytes, reason)
 }
 
+// mergedTail marks where a batch's merged spans begin (its ResourceSpans from `from` on) and their bytes.
+type mergedTail struct{ from, bytes int }
+
+// returnPath is the next consumer as processorhelper calls it: when it refuses a batch that carries spans merged
+// from the hold buffer, those spans wait again instead of being lost with the refused batch.
+type returnPath struct {
+	p    *genaiProcessor
+	next consumer.Traces
+}
+
+func (r returnPath) Capabilities() consumer.Capabilities { return r.next.Capabilities() }
+
+func (r returnPath) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	err := r.next.ConsumeTraces(ctx, td)
+	v, merged := r.p.inFlight.LoadAndDelete(td)
+	if err == nil || !merged {
+		return err
+	}
+	tail := v.(mergedTail)
+	back := ptrace.NewTraces()
+	rss := td.ResourceSpans()
+	for i := tail.from; i < rss.Len(); i++ {
+		rss.At(i).CopyTo(back.ResourceSpans().AppendEmpty())
+	}
+	r.p.refused(ctx, back, tail.bytes, "root", err)
+	return err
+}
+
 // shutdownRetries bounds how often spans refused at shutdown are offered again (while the context allows).
 const (
 	shutdownRetries    = 10
@@ -183,22 +214,11 @@ const (
 func (p *genaiProcessor) deliver(ctx context.Context, td ptrace.Traces, bytes int, reason string) {
 	for attempt := 0; ; attempt++ {
 		err := p.next.ConsumeTraces(ctx, td)
-		if err == nil {
-			return
-		}
-		spans := td.SpanCount()
-		p.telemetry.ProcessorLast9GenaiReleaseFailures.Add(ctx, int64(spans), metric.WithAttributeSet(p.metricAttrs))
-		if consumererror.IsPermanent(err) {
-			p.logger.Error("released spans dropped: the next consumer refused them permanently", zap.Error(err),
-				zap.Int("spans", spans), zap.String("reason", reason))
-			return
-		}
-		if p.hold.retry(td, spans, bytes, time.Now()) {
-			p.logger.Warn("released spans refused by the next consumer; they wait and are offered again",
-				zap.Error(err), zap.Int("spans", spans), zap.String("reason", reason), zap.Duration("retry_in", p.hold.timeout))
+		if err == nil || !p.refused(ctx, td, bytes, reason, err) {
 			return
 		}
 		if attempt >= shutdownRetries || ctx.Err() != nil {
+			spans := td.SpanCount()
 			p.logger.Error("released spans dropped at shutdown: the next consumer kept refusing them", zap.Error(err),
 				zap.Int("spans", spans), zap.String("reason", reason), zap.Int("attempts", attempt+1))
 			return
@@ -210,15 +230,39 @@ func (p *genaiProcessor) deliver(ctx context.Context, td ptrace.Traces, bytes in
 	}
 }
 
+// refused counts and logs a refusal of released spans and keeps them to be offered again. It says whether the
+// caller must offer them itself now: only when the buffer is closed (shutdown) and the error is not permanent.
+func (p *genaiProcessor) refused(ctx context.Context, td ptrace.Traces, bytes int, reason string, err error) bool {
+	spans := td.SpanCount()
+	p.telemetry.ProcessorLast9GenaiReleaseFailures.Add(ctx, int64(spans), metric.WithAttributeSet(p.metricAttrs))
+	if consumererror.IsPermanent(err) {
+		p.logger.Error("released spans dropped: the next consumer refused them permanently", zap.Error(err),
+			zap.Int("spans", spans), zap.String("reason", reason))
+		return false
+	}
+	if p.hold != nil && p.hold.retry(td, spans, bytes, time.Now()) {
+		p.logger.Warn("released spans refused by the next consumer; they wait and are offered again",
+			zap.Error(err), zap.Int("spans", spans), zap.String("reason", reason), zap.Duration("retry_in", p.hold.timeout))
+		return false
+	}
+	return true
+}
+
 func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 	if td.SpanCount() == 0 {
 		return td, nil
 	}
 	td, held, merged := p.enrichBatchHolding(ctx, td, p.hold != nil)
 	if len(merged) > 0 {
-		// Spans that waited for a root in this batch go on in their own call: a refusal of this batch goes back
-		// to its sender, who sends it again, but theirs were answered already and must not ride on that.
-		p.deliverMerged(ctx, merged)
+		// Spans that waited for this batch's root go on in it, so that every later hop (a load-balancing
+		// exporter, a back tier waiting for roots) sees them with their root. Their senders were answered
+		// already: if the next consumer refuses the batch, returnPath takes them back to be offered again.
+		tail := mergedTail{from: td.ResourceSpans().Len()}
+		for _, t := range merged {
+			t.td.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+			tail.bytes += t.bytes
+		}
+		p.inFlight.Store(td, tail)
 	}
 	if held && td.SpanCount() == 0 {
 		// Everything waits for its root: nothing to pass on now.
@@ -227,23 +271,10 @@ func (p *genaiProcessor) processTraces(ctx context.Context, td ptrace.Traces) (p
 	return td, nil
 }
 
-func (p *genaiProcessor) enrichBatch(ctx context.Context, td ptrace.Traces, mayHold bool) ptrace.Traces {
-	td, _, merged := p.enrichBatchHolding(ctx, td, mayHold)
-	p.deliverMerged(ctx, merged)
+// enrichBatch enriches td in place without holding anything (so nothing is merged into it either).
+func (p *genaiProcessor) enrichBatch(ctx context.Context, td ptrace.Traces, _ bool) ptrace.Traces {
+	td, _, _ = p.enrichBatchHolding(ctx, td, false)
 	return td
-}
-
-func (p *genaiProcessor) deliverMerged(ctx context.Context, merged []*heldTrace) {
-	if len(merged) == 0 {
-		return
-	}
-	out := ptrace.NewTraces()
-	bytes := 0
-	for _, t := range merged {
-		t.td.ResourceSpans().MoveAndAppendTo(out.ResourceSpans())
-		bytes += t.bytes
-	}
-	p.deliver(ctx, out, bytes, "root")
 }
 
 // enrichBatchHolding enriches td in place; with mayHold, spans the core wants held are moved out of it into the

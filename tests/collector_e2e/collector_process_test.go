@@ -121,6 +121,29 @@ func startCollector(t *testing.T) *collector {
 // gRPC, HTTP, health-check and metrics ports (fresh ones each start). The directory may hold an earlier run's files.
 func startCollectorWith(t *testing.T, dir, template string) *collector {
 	t.Helper()
+	c := newCollector(t, dir)
+	cfgPath := filepath.Join(c.dir, "config.yaml")
+	cfg := fmt.Sprintf(template, c.dir, c.grpcPort, c.httpPort, c.healthPort, c.metricsPort)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c.launch(t, []string{"--config", cfgPath}, nil)
+	return c
+}
+
+// newCollector picks fresh loopback ports for a collector working in dir; launch starts it.
+func newCollector(t *testing.T, dir string) *collector {
+	t.Helper()
+	return &collector{
+		dir: dir, log: &lockedBuffer{}, exited: make(chan error, 1),
+		grpcPort: freePort(t), httpPort: freePort(t), healthPort: freePort(t), metricsPort: freePort(t),
+	}
+}
+
+// launch runs the collector binary with args and extra environment, and waits until its health check (on
+// c.healthPort) answers.
+func (c *collector) launch(t *testing.T, args, env []string) {
+	t.Helper()
 	bin, err := filepath.Abs(*collectorBinary)
 	if err != nil {
 		t.Fatal(err)
@@ -128,17 +151,8 @@ func startCollectorWith(t *testing.T, dir, template string) *collector {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("collector binary: %v (build it with `make collector`)", err)
 	}
-	c := &collector{
-		dir: dir, log: &lockedBuffer{}, exited: make(chan error, 1),
-		grpcPort: freePort(t), httpPort: freePort(t), healthPort: freePort(t), metricsPort: freePort(t),
-	}
-	cfgPath := filepath.Join(c.dir, "config.yaml")
-	cfg := fmt.Sprintf(template, c.dir, c.grpcPort, c.httpPort, c.healthPort, c.metricsPort)
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	c.cmd = exec.Command(bin, "--config", cfgPath)
+	c.cmd = exec.Command(bin, args...)
+	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout = c.log
 	c.cmd.Stderr = c.log
 	// Own process group (so the kill reaches anything it starts), and SIGKILL if this test process dies first.
@@ -150,12 +164,10 @@ func startCollectorWith(t *testing.T, dir, template string) *collector {
 	t.Cleanup(func() {
 		c.kill()
 		if t.Failed() {
-			t.Logf("collector log:\n%s", c.log.String())
+			t.Logf("collector log (%s):\n%s", strings.Join(args, " "), c.log.String())
 		}
 	})
-
 	c.waitHealthy(t)
-	return c
 }
 
 func (c *collector) waitHealthy(t *testing.T) {
@@ -230,3 +242,5 @@ func (c *collector) metrics(t *testing.T) string {
 	_, _ = b.ReadFrom(resp.Body)
 	return b.String()
 }
+
+func writeFileErr(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }

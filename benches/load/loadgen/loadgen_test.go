@@ -5,6 +5,8 @@ package main
 // loadgen to build and the sink to count, so the loadgen's CPU share (results.json) can be judged.
 
 import (
+	"github.com/last9/last9_genai/benches/load/loadgen/traffic"
+
 	"context"
 	"math/rand/v2"
 	"testing"
@@ -30,15 +32,15 @@ func allSpans(td ptrace.Traces, f func(ptrace.Span)) {
 }
 
 func TestGenaiReplaysAreFreshAndConsistent(t *testing.T) {
-	files, err := loadCaptures(captureDirs)
+	files, err := traffic.LoadCaptures(captureDirs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := newGenaiGen(files, 0, 42)
+	g := traffic.NewGenai(files, 0, 42)
 	seenTrace := map[pcommon.TraceID]bool{}
 	seenConv := map[string]bool{}
 	for range 2 {
-		td, n, traces, convs := g.build(1000)
+		td, n, traces, convs := g.Build(1000)
 		if n < 1000 || n != td.SpanCount() || traces == 0 || convs == 0 {
 			t.Fatalf("spans %d (SpanCount %d), traces %d, conversations %d", n, td.SpanCount(), traces, convs)
 		}
@@ -61,7 +63,7 @@ func TestGenaiReplaysAreFreshAndConsistent(t *testing.T) {
 				t.Errorf("span %q: parent %s not in its trace", s.Name(), p)
 			}
 			s.Attributes().Range(func(k string, v pcommon.Value) bool {
-				if conversationKeys[k] {
+				if traffic.ConversationKeys[k] {
 					if seenConv[v.Str()] {
 						t.Errorf("conversation %s reused across requests", v.Str())
 					}
@@ -80,21 +82,21 @@ func TestGenaiReplaysAreFreshAndConsistent(t *testing.T) {
 }
 
 func BenchmarkBuildAndMarshal(b *testing.B) {
-	files, err := loadCaptures(captureDirs)
+	files, err := traffic.LoadCaptures(captureDirs)
 	if err != nil {
 		b.Fatal(err)
 	}
 	for _, mode := range []string{"genai", "plain"} {
 		b.Run(mode, func(b *testing.B) {
-			gg, pg := newGenaiGen(files, 0, 1), newPlainGen(1)
+			gg, pg := traffic.NewGenai(files, 0, 1), traffic.NewPlain(1)
 			spans := 0
 			for b.Loop() {
 				var td ptrace.Traces
 				var n int
 				if mode == "genai" {
-					td, n, _, _ = gg.build(1000)
+					td, n, _, _ = gg.Build(1000)
 				} else {
-					td, n, _ = pg.build(1000)
+					td, n, _ = pg.Build(1000)
 				}
 				if _, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto(); err != nil {
 					b.Fatal(err)
@@ -107,11 +109,11 @@ func BenchmarkBuildAndMarshal(b *testing.B) {
 }
 
 func BenchmarkSinkUnmarshalAndCount(b *testing.B) {
-	files, err := loadCaptures(captureDirs)
+	files, err := traffic.LoadCaptures(captureDirs)
 	if err != nil {
 		b.Fatal(err)
 	}
-	td, n, _, _ := newGenaiGen(files, 0, 1).build(8192)
+	td, n, _, _ := traffic.NewGenai(files, 0, 1).Build(8192)
 	raw, _ := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
 	s := &sink{checkAttr: "gen_ai.usage.cost_usd"}
 	for b.Loop() {
@@ -127,12 +129,12 @@ func BenchmarkSinkUnmarshalAndCount(b *testing.B) {
 // A re-keyed pooled request must be a valid request with all-new ids, links intact, conversations renamed
 // consistently, times near now, and the span-id sum the sender reports.
 func TestRekeyKeepsStructureAndRenamesEverything(t *testing.T) {
-	files, err := loadCaptures(captureDirs)
+	files, err := traffic.LoadCaptures(captureDirs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := newGenaiGen(files, 0, 7)
-	pool, err := newPool(func(n int) (ptrace.Traces, int) { td, s, _, _ := g.build(n); return td, s }, 1, 1000)
+	g := traffic.NewGenai(files, 0, 7)
+	pool, err := newPool(func(n int) (ptrace.Traces, int) { td, s, _, _ := g.Build(n); return td, s }, 1, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +155,7 @@ func TestRekeyKeepsStructureAndRenamesEverything(t *testing.T) {
 			ids[s.SpanID()] = true
 			minStart = min(minStart, int64(s.StartTimestamp()))
 			s.Attributes().Range(func(k string, v pcommon.Value) bool {
-				if conversationKeys[k] {
+				if traffic.ConversationKeys[k] {
 					convs[v.Str()] = true
 				}
 				return true
@@ -196,12 +198,12 @@ func TestRekeyKeepsStructureAndRenamesEverything(t *testing.T) {
 }
 
 func BenchmarkRawRekeyAndCount(b *testing.B) {
-	files, err := loadCaptures(captureDirs)
+	files, err := traffic.LoadCaptures(captureDirs)
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := newGenaiGen(files, 0, 1)
-	pool, err := newPool(func(n int) (ptrace.Traces, int) { td, s, _, _ := g.build(n); return td, s }, 1, 8192)
+	g := traffic.NewGenai(files, 0, 1)
+	pool, err := newPool(func(n int) (ptrace.Traces, int) { td, s, _, _ := g.Build(n); return td, s }, 1, 8192)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -216,9 +218,9 @@ func BenchmarkRawRekeyAndCount(b *testing.B) {
 }
 
 func BenchmarkRawCountOnly(b *testing.B) {
-	files, _ := loadCaptures(captureDirs)
-	g := newGenaiGen(files, 0, 1)
-	pool, _ := newPool(func(n int) (ptrace.Traces, int) { td, s, _, _ := g.build(n); return td, s }, 1, 8192)
+	files, _ := traffic.LoadCaptures(captureDirs)
+	g := traffic.NewGenai(files, 0, 1)
+	pool, _ := newPool(func(n int) (ptrace.Traces, int) { td, s, _, _ := g.Build(n); return td, s }, 1, 8192)
 	for b.Loop() {
 		_, _, _, _ = countSpans(pool[0].buf, "gen_ai.usage.cost_usd")
 	}

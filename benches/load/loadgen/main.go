@@ -13,6 +13,8 @@
 package main
 
 import (
+	"github.com/last9/last9_genai/benches/load/loadgen/traffic"
+
 	"bufio"
 	"encoding/json"
 	"flag"
@@ -185,35 +187,35 @@ func makeBuilders(mode string, captureDirs []string, senders, perRequest int) ([
 	var convs, traces int
 	switch mode {
 	case "genai":
-		files, err := loadCaptures(captureDirs)
+		files, err := traffic.LoadCaptures(captureDirs)
 		if err != nil {
 			return nil, sh, err
 		}
 		sh.CaptureFiles = len(files)
 		for _, f := range files {
-			sh.CapturedSpans += f.spans
-			sh.CapturedTraces += len(f.traces)
-			sh.CapturedConversation += f.convValues
+			sh.CapturedSpans += f.Spans()
+			sh.CapturedTraces += f.Traces()
+			sh.CapturedConversation += f.Conversations()
 		}
 		for i := range senders {
 			// Each sender starts at another file, so concurrent requests are not in lockstep.
-			g := newGenaiGen(files, i*len(files)/senders, uint64(time.Now().UnixNano())+uint64(i))
-			builders = append(builders, func(t int) (ptrace.Traces, int) { td, n, _, _ := g.build(t); return td, n })
+			g := traffic.NewGenai(files, i*len(files)/senders, uint64(time.Now().UnixNano())+uint64(i))
+			builders = append(builders, func(t int) (ptrace.Traces, int) { td, n, _, _ := g.Build(t); return td, n })
 		}
-		g := newGenaiGen(files, 0, 1)
+		g := traffic.NewGenai(files, 0, 1)
 		sample = func(t int) (ptrace.Traces, int) {
-			td, n, tr, c := g.build(t)
+			td, n, tr, c := g.Build(t)
 			traces += tr
 			convs += c
 			return td, n
 		}
 	case "plain":
 		for i := range senders {
-			g := newPlainGen(uint64(time.Now().UnixNano()) + uint64(i))
-			builders = append(builders, func(t int) (ptrace.Traces, int) { td, n, _ := g.build(t); return td, n })
+			g := traffic.NewPlain(uint64(time.Now().UnixNano()) + uint64(i))
+			builders = append(builders, func(t int) (ptrace.Traces, int) { td, n, _ := g.Build(t); return td, n })
 		}
-		g := newPlainGen(1)
-		sample = func(t int) (ptrace.Traces, int) { td, n, tr := g.build(t); traces += tr; return td, n }
+		g := traffic.NewPlain(1)
+		sample = func(t int) (ptrace.Traces, int) { td, n, tr := g.Build(t); traces += tr; return td, n }
 	default:
 		return nil, sh, fmt.Errorf("unknown -mode %q (genai or plain)", mode)
 	}

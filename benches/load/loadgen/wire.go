@@ -13,6 +13,8 @@ package main
 // unmarshalling it. -wire pdata runs the plain ptraceotlp client and server instead, to cross-check.
 
 import (
+	"github.com/last9/last9_genai/benches/load/loadgen/traffic"
+
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -221,7 +223,7 @@ func scanConversation(kv []byte, base int, s *sites) error {
 		}
 		return nil
 	})
-	if hexAt >= 0 && conversationKeys[key] {
+	if hexAt >= 0 && traffic.ConversationKeys[key] {
 		s.convHex = append(s.convHex, hexAt)
 	}
 	return err

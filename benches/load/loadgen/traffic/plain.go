@@ -1,4 +1,4 @@
-package main
+package traffic
 
 // plain mode: the traffic of an ordinary web service, no GenAI content at all. Each trace is one HTTP server span
 // with a database span and a cache span under it (3 spans, like the captures' average), with current semantic
@@ -56,13 +56,13 @@ var plainRoutes = []plainRoute{
 			"addresses.country_code, addresses.is_default_shipping, addresses.is_default_billing, addresses.updated_at"},
 }
 
-type plainGen struct {
+type Plain struct {
 	rng       *rand.Rand
 	instances []string
 }
 
-func newPlainGen(seed uint64) *plainGen {
-	g := &plainGen{rng: rand.New(rand.NewPCG(seed, seed^0x5bd1e995))}
+func NewPlain(seed uint64) *Plain {
+	g := &Plain{rng: rand.New(rand.NewPCG(seed, seed^0x5bd1e995))}
 	for range plainServices {
 		g.instances = append(g.instances, strconv.FormatUint(g.rng.Uint64(), 16))
 	}
@@ -70,7 +70,7 @@ func newPlainGen(seed uint64) *plainGen {
 }
 
 // build returns a request of target spans (whole traces), grouped by service (resource) and library (scope).
-func (g *plainGen) build(target int) (td ptrace.Traces, spans, traces int) {
+func (g *Plain) Build(target int) (td ptrace.Traces, spans, traces int) {
 	td = ptrace.NewTraces()
 	bySvc := make([]*plainScopes, len(plainServices))
 	now := time.Now().UnixNano()
@@ -180,7 +180,7 @@ func (r plainRoute) method2op() string {
 // plainScopes are one service's span lists, one per instrumentation library.
 type plainScopes struct{ http, db, cache ptrace.SpanSlice }
 
-func (g *plainGen) newResource(td ptrace.Traces, svc int) *plainScopes {
+func (g *Plain) newResource(td ptrace.Traces, svc int) *plainScopes {
 	rs := td.ResourceSpans().AppendEmpty()
 	a := rs.Resource().Attributes()
 	a.PutStr("service.name", plainServices[svc])
@@ -204,7 +204,7 @@ func (g *plainGen) newResource(td ptrace.Traces, svc int) *plainScopes {
 	}
 }
 
-func (g *plainGen) child(s, parent ptrace.Span, start, dur int64) {
+func (g *Plain) child(s, parent ptrace.Span, start, dur int64) {
 	s.SetTraceID(parent.TraceID())
 	s.SetSpanID(g.spanID())
 	s.SetParentSpanID(parent.SpanID())
@@ -213,7 +213,7 @@ func (g *plainGen) child(s, parent ptrace.Span, start, dur int64) {
 	s.SetEndTimestamp(pcommon.Timestamp(start + dur))
 }
 
-func (g *plainGen) requestID() string {
+func (g *Plain) requestID() string {
 	var b [16]byte
 	putUint64(b[:8], g.rng.Uint64())
 	putUint64(b[8:], g.rng.Uint64())
@@ -221,14 +221,14 @@ func (g *plainGen) requestID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-func (g *plainGen) traceID() pcommon.TraceID {
+func (g *Plain) traceID() pcommon.TraceID {
 	var id pcommon.TraceID
 	putUint64(id[:8], g.rng.Uint64())
 	putUint64(id[8:], g.rng.Uint64()|1)
 	return id
 }
 
-func (g *plainGen) spanID() pcommon.SpanID {
+func (g *Plain) spanID() pcommon.SpanID {
 	var id pcommon.SpanID
 	putUint64(id[:], g.rng.Uint64()|1)
 	return id

@@ -1,4 +1,4 @@
-package main
+package traffic
 
 // Loading tests/e2e/captured/**/*.json into span templates that genai mode replays.
 //
@@ -19,10 +19,10 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// conversationKeys are the attributes that name a conversation or session in the libraries captured. Replays give
+// ConversationKeys are the attributes that name a conversation or session in the libraries captured. Replays give
 // each of them a new value per conversation, so the processor under test sees new conversations, as in production,
 // instead of one ever-growing conversation per capture file.
-var conversationKeys = map[string]bool{
+var ConversationKeys = map[string]bool{
 	"gen_ai.conversation.id":                      true,
 	"session.id":                                  true,
 	"langfuse.session.id":                         true,
@@ -65,8 +65,8 @@ type tmplSpan struct {
 	startOff  int64       // ns before the file's last end time
 	endOff    int64
 	eventOffs []int64
-	resource  int // index into capFile.resources
-	scope     int // index into capFile.scopes
+	resource  int // index into CapFile.resources
+	scope     int // index into CapFile.scopes
 	conv      []convAttr
 }
 
@@ -75,7 +75,7 @@ type capTrace struct {
 	ids   int // distinct span ids in the trace: its spans' own, plus parents captured outside it
 }
 
-type capFile struct {
+type CapFile struct {
 	name       string
 	traces     []capTrace
 	resources  []pcommon.Resource
@@ -84,8 +84,8 @@ type capFile struct {
 	spans      int
 }
 
-// loadCaptures reads every *.json in dirs (not recursively) into replayable files, in name order.
-func loadCaptures(dirs []string) ([]*capFile, error) {
+// LoadCaptures reads every *.json in dirs (not recursively) into replayable files, in name order.
+func LoadCaptures(dirs []string) ([]*CapFile, error) {
 	var paths []string
 	for _, d := range dirs {
 		m, err := filepath.Glob(filepath.Join(d, "*.json"))
@@ -95,7 +95,7 @@ func loadCaptures(dirs []string) ([]*capFile, error) {
 		paths = append(paths, m...)
 	}
 	sort.Strings(paths)
-	var files []*capFile
+	var files []*CapFile
 	for _, p := range paths {
 		f, err := loadCapture(p)
 		if err != nil {
@@ -111,7 +111,7 @@ func loadCaptures(dirs []string) ([]*capFile, error) {
 	return files, nil
 }
 
-func loadCapture(path string) (*capFile, error) {
+func loadCapture(path string) (*CapFile, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func loadCapture(path string) (*capFile, error) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, err
 	}
-	f := &capFile{name: filepath.Base(path)}
+	f := &CapFile{name: filepath.Base(path)}
 	// Holder keeps every template's pdata alive (pdata objects belong to a Traces).
 	holder := ptrace.NewTraces().ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
 	resIndex, scopeIndex, convIndex := map[string]int{}, map[string]int{}, map[string]int{}
@@ -163,7 +163,7 @@ func loadCapture(path string) (*capFile, error) {
 			return nil, fmt.Errorf("span %s: %w", s.Name, err)
 		}
 		for _, k := range sortedKeys(s.Attributes) {
-			if !conversationKeys[k] {
+			if !ConversationKeys[k] {
 				continue
 			}
 			v := string(s.Attributes[k].Value)
@@ -183,7 +183,7 @@ func loadCapture(path string) (*capFile, error) {
 		}
 		for k := range s.Resource {
 			// A conversation id on the resource would have to be fresh per replay too; none of the captures has one.
-			if conversationKeys[k] {
+			if ConversationKeys[k] {
 				return nil, fmt.Errorf("resource attribute %s: conversation ids on the resource are not replayed", k)
 			}
 		}
@@ -199,7 +199,7 @@ func loadCapture(path string) (*capFile, error) {
 	return f, nil
 }
 
-func internResource(f *capFile, index map[string]int, attrs map[string]jsonValue) (int, error) {
+func internResource(f *CapFile, index map[string]int, attrs map[string]jsonValue) (int, error) {
 	key, _ := json.Marshal(attrs) // map keys marshal sorted: a stable identity
 	if i, ok := index[string(key)]; ok {
 		return i, nil
@@ -213,7 +213,7 @@ func internResource(f *capFile, index map[string]int, attrs map[string]jsonValue
 	return len(f.resources) - 1, nil
 }
 
-func internScope(f *capFile, index map[string]int, name, version string) int {
+func internScope(f *CapFile, index map[string]int, name, version string) int {
 	key := name + "\x00" + version
 	if i, ok := index[key]; ok {
 		return i
@@ -355,3 +355,8 @@ func putValue(v pcommon.Value, jv jsonValue) error {
 	}
 	return nil
 }
+
+// Spans, Traces and Conversations describe the capture as recorded: spans, traces, and conversation values.
+func (f *CapFile) Spans() int         { return f.spans }
+func (f *CapFile) Traces() int        { return len(f.traces) }
+func (f *CapFile) Conversations() int { return f.convValues }

@@ -1,4 +1,4 @@
-package main
+package traffic
 
 // genai mode: requests made of replayed captures, each replay with fresh trace/span ids, times ending now and fresh
 // conversation ids. One replay of a capture file is one conversation (its traces are the turns, usually 2-5), so a
@@ -13,8 +13,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-type genaiGen struct {
-	files []*capFile
+type Genai struct {
+	files []*CapFile
 	next  int // the file replayed next (round-robin)
 	rng   *rand.Rand
 	ids   []pcommon.SpanID // scratch: one trace's new span ids
@@ -25,13 +25,13 @@ type genaiGen struct {
 
 type groupKey struct{ file, resource, scope int }
 
-func newGenaiGen(files []*capFile, start int, seed uint64) *genaiGen {
-	return &genaiGen{files: files, next: start % len(files), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+func NewGenai(files []*CapFile, start int, seed uint64) *Genai {
+	return &Genai{files: files, next: start % len(files), rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		groups: map[groupKey]ptrace.SpanSlice{}}
 }
 
 // build returns a request of at least target spans (whole replays), and how many conversations and traces it holds.
-func (g *genaiGen) build(target int) (td ptrace.Traces, spans, traces, conversations int) {
+func (g *Genai) Build(target int) (td ptrace.Traces, spans, traces, conversations int) {
 	td = ptrace.NewTraces()
 	clear(g.groups)
 	resSpans := map[[2]int]ptrace.ResourceSpans{}
@@ -93,20 +93,20 @@ func (g *genaiGen) build(target int) (td ptrace.Traces, spans, traces, conversat
 	return td, spans, traces, conversations
 }
 
-func (g *genaiGen) newTraceID() pcommon.TraceID {
+func (g *Genai) newTraceID() pcommon.TraceID {
 	var id pcommon.TraceID
 	putUint64(id[:8], g.rng.Uint64())
 	putUint64(id[8:], g.rng.Uint64()|1) // never all-zero (invalid in OTLP)
 	return id
 }
 
-func (g *genaiGen) newSpanID() pcommon.SpanID {
+func (g *Genai) newSpanID() pcommon.SpanID {
 	var id pcommon.SpanID
 	putUint64(id[:], g.rng.Uint64()|1)
 	return id
 }
 
-func (g *genaiGen) newConversationID() string {
+func (g *Genai) newConversationID() string {
 	var b [8]byte
 	putUint64(b[:], g.rng.Uint64())
 	return "bench-conv-" + hex.EncodeToString(b[:])
