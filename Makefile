@@ -41,7 +41,7 @@ VERSION_FILES := collector-config/builder-config.yaml go-shim/go.mod tools/gotoo
                  benches/load/builder-config.yaml benches/load/loadgen/go.mod
 
 .PHONY: help run collector rust-lib tools check-versions generate test test-rust test-go test-collector-e2e \
-        test-e2e demo header clean bench bench-collector bench-load soak lint
+        test-e2e demo header clean bench bench-collector bench-load soak lint fuzz fuzz-asan
 
 help:
 	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
@@ -119,6 +119,17 @@ test-collector-e2e: collector
 # The instrumentation end-to-end tests (tests/e2e, real client libraries), when present.
 test-e2e: collector
 	@if [ -x tests/e2e/run.sh ]; then tests/e2e/run.sh $(COLLECTOR); else echo "tests/e2e/run.sh not present: skipped"; fi
+
+# The fuzzers (tests/fuzz.rs) for FUZZ_SECONDS (default 300) in all: OTLP through both interfaces, the JSON config,
+# the LiteLLM price file. fuzz-asan does the same under AddressSanitizer and LeakSanitizer (nightly flags on the
+# stable toolchain through RUSTC_BOOTSTRAP; slower, so it runs fewer inputs). Crashing inputs: target/fuzz-crashes/.
+FUZZ_SECONDS ?= 300
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) cargo test --release --test fuzz -- --ignored fuzz_for_a_while --nocapture
+
+fuzz-asan:
+	RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=address" ASAN_OPTIONS=detect_leaks=1 FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  cargo test --release --target x86_64-unknown-linux-gnu --test fuzz -- --ignored fuzz_for_a_while --nocapture
 
 # A million traces through one handle, exact totals and exact accounting (tests/soak.rs): release build, ~30 s.
 soak:
