@@ -107,7 +107,7 @@ lint:
 	@out=$$(gofmt -l go-shim tests/collector_e2e benches/load/loadgen); if [ -n "$$out" ]; then echo "gofmt: $$out" >&2; exit 1; fi
 
 test-rust:
-	cargo test
+	cargo test --release
 
 test-go: rust-lib
 	cd go-shim && $(CORE_CGO) go test -count=1 ./...
