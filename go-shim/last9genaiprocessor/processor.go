@@ -197,7 +197,10 @@ func (r returnPath) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
 	for i := tail.from; i < rss.Len(); i++ {
 		rss.At(i).CopyTo(back.ResourceSpans().AppendEmpty())
 	}
-	r.p.refused(ctx, back, tail.bytes, "root", err)
+	if r.p.refused(ctx, back, tail.bytes, "root", err) {
+		// Shutting down: nothing may wait any more, so they are offered again now.
+		r.p.deliver(ctx, back, tail.bytes, "root")
+	}
 	return err
 }
 
