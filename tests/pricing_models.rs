@@ -262,3 +262,12 @@ fn real_litellm_file_if_given() {
         assert!(table.lookup(model, None).is_some(), "{model}");
     }
 }
+
+#[test]
+fn a_missing_pricing_file_is_named_once_in_the_error() {
+    let missing = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/no-such-prices.json");
+    let config = serde_json::json!({ "pricing_file": missing }).to_string();
+    let e = last9_genai::Processor::from_json(config.as_bytes()).err().expect("refused").to_string();
+    assert!(e.starts_with(&format!("last9_genai config: pricing_file: {}: cannot read:", missing.display())), "{e}");
+    assert_eq!(e.matches("pricing_file").count(), 1, "{e}");
+}

@@ -24,13 +24,12 @@ pub(crate) struct LiteLlmPrices {
 const INPUT_ONLY_MODES: [&str; 3] = ["embedding", "moderation", "rerank"];
 
 pub(crate) fn load_file(path: &Path) -> Result<LiteLlmPrices, String> {
-    let text = std::fs::read(path).map_err(|e| format!("pricing_file {}: cannot read: {e}", path.display()))?;
-    let doc: Value =
-        serde_json::from_slice(&text).map_err(|e| format!("pricing_file {}: not valid JSON: {e}", path.display()))?;
+    let text = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let doc: Value = serde_json::from_slice(&text).map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
     match doc {
         Value::Object(map) => Ok(parse_map(map)),
         other => Err(format!(
-            "pricing_file {}: expected a JSON object mapping model names to prices (LiteLLM format), got {}",
+            "{}: expected a JSON object mapping model names to prices (LiteLLM format), got {}",
             path.display(),
             json_kind(&other)
         )),
@@ -214,12 +213,12 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let missing = dir.join("missing.json");
         let e = load_file(&missing).err().unwrap();
-        assert!(e.starts_with(&format!("pricing_file {}: cannot read", missing.display())), "{e}");
+        assert!(e.starts_with(&format!("{}: cannot read", missing.display())), "{e}");
 
         let bad = dir.join("bad.json");
         std::fs::write(&bad, "{ not json").unwrap();
         let e = load_file(&bad).err().unwrap();
-        assert!(e.starts_with(&format!("pricing_file {}: not valid JSON", bad.display())), "{e}");
+        assert!(e.starts_with(&format!("{}: not valid JSON", bad.display())), "{e}");
 
         let arr = dir.join("array.json");
         std::fs::write(&arr, "[1, 2]").unwrap();
