@@ -340,3 +340,24 @@ fn agent_and_tool_names_give_a_kind_when_nothing_else_does() {
     assert_eq!(out.str(3, "gen_ai.l9.span.kind").as_deref(), Some("agent"));
     assert_eq!(out.str(4, "gen_ai.l9.span.kind").as_deref(), Some("llm"), "an explicit operation wins");
 }
+
+/// Sentry's SDKs name the cached, cache-write and reasoning subsets after the totals they belong to.
+#[test]
+fn sentry_usage_subsets_are_read() {
+    let p = processor("{}");
+    let out = enrich(
+        &p,
+        vec![sp(1, 1, 0, "chat claude")
+            .s("gen_ai.operation.name", "chat")
+            .s("gen_ai.system", "anthropic")
+            .s("gen_ai.request.model", "claude-sonnet-4-20250514")
+            .i("gen_ai.usage.input_tokens", 5000)
+            .i("gen_ai.usage.input_tokens.cached", 4000)
+            .i("gen_ai.usage.input_tokens.cache_write", 500)
+            .i("gen_ai.usage.output_tokens", 100)
+            .i("gen_ai.usage.output_tokens.reasoning", 40)],
+    );
+    // 500 plain input, 4000 cache reads, 500 cache writes; reasoning is billed as output (within the 100).
+    close(out.cost(1).unwrap(), per_m(500, 3.0) + per_m(4000, 0.30) + per_m(500, 3.75) + per_m(100, 15.0));
+    assert_eq!(out.status(1).as_deref(), Some("priced"));
+}
