@@ -153,17 +153,16 @@ fn stamp(b: &mut [u8], at: &[(usize, usize)], round: u64) {
     }
 }
 
+/// A request's span count and its trace ids (the needles a round's fresh ids are stamped over).
+fn spans_and_trace_ids(req: &ExportTraceServiceRequest) -> (usize, std::collections::HashSet<Vec<u8>>) {
+    let spans = || req.resource_spans.iter().flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans);
+    (spans().count(), spans().map(|s| s.trace_id.clone()).collect())
+}
+
 fn bench_captured(c: &mut Criterion) {
     let captures: Vec<captured::Capture> = captured::captures().iter().map(|f| captured::load(f)).collect();
     let req = captured::replay_batch(&captures, 0, 1000, 3);
-    let spans: usize = req.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
-    let needles: std::collections::HashSet<Vec<u8>> = req
-        .resource_spans
-        .iter()
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
-        .map(|s| s.trace_id.clone())
-        .collect();
+    let (spans, needles) = spans_and_trace_ids(&req);
     let traces = needles.len();
 
     let mut g = c.benchmark_group("captured");
@@ -200,14 +199,7 @@ fn bench_captured(c: &mut Criterion) {
 
     // One trace per call (behind groupbytrace, or a trace-by-trace exporter): the per-call cost.
     let small = captured::replay_batch(&captures, 7, 1, 3);
-    let small_spans: usize = small.resource_spans.iter().flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
-    let small_ids: std::collections::HashSet<Vec<u8>> = small
-        .resource_spans
-        .iter()
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
-        .map(|s| s.trace_id.clone())
-        .collect();
+    let (small_spans, small_ids) = spans_and_trace_ids(&small);
     let mut small_records = records_host::to_records(&small, &keys, false, &[]);
     let at_small = offsets_of(&small_records, &small_ids);
     let mut g = c.benchmark_group("captured_one_trace");

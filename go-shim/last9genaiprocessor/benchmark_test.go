@@ -95,15 +95,7 @@ func benchPaths(b *testing.B, viaBytes bool) {
 		batch func(uint64) ptrace.Traces
 	}{{"genai_captured", g.batch}, {"plain", plainBatch}} {
 		b.Run(tc.name, func(b *testing.B) {
-			c, err := newCore([]byte(`{}`))
-			if err != nil {
-				b.Fatal(err)
-			}
-			gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), componenttest.NewNopTelemetrySettings(),
-				c, nil, consumertest.NewNop())
-			if err != nil {
-				b.Fatal(err)
-			}
+			gp := benchProcessor(b)
 			defer func() { _ = gp.shutdown(context.Background()) }()
 			spans := 0
 			b.ResetTimer()
@@ -115,7 +107,7 @@ func benchPaths(b *testing.B, viaBytes bool) {
 				b.StartTimer()
 				if viaBytes {
 					in, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-					out, err := c.enrich(in)
+					out, err := gp.core.(*core).enrich(in)
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -159,15 +151,7 @@ func BenchmarkCollectorPath(b *testing.B) {
 				name = tc.name + "/last9_genai"
 			}
 			b.Run(name, func(b *testing.B) {
-				c, err := newCore([]byte(`{}`))
-				if err != nil {
-					b.Fatal(err)
-				}
-				gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), componenttest.NewNopTelemetrySettings(),
-					c, nil, consumertest.NewNop())
-				if err != nil {
-					b.Fatal(err)
-				}
+				gp := benchProcessor(b)
 				defer func() { _ = gp.shutdown(context.Background()) }()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
@@ -206,15 +190,7 @@ func BenchmarkOneTraceBatches(b *testing.B) {
 			traces = append(traces, byTrace[t])
 		}
 	}
-	c, err := newCore([]byte(`{}`))
-	if err != nil {
-		b.Fatal(err)
-	}
-	gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), componenttest.NewNopTelemetrySettings(),
-		c, nil, consumertest.NewNop())
-	if err != nil {
-		b.Fatal(err)
-	}
+	gp := benchProcessor(b)
 	defer func() { _ = gp.shutdown(context.Background()) }()
 	spans := 0
 	// Only the processor's calls are timed (each batch is built just before): StopTimer per iteration costs
@@ -232,4 +208,19 @@ func BenchmarkOneTraceBatches(b *testing.B) {
 	}
 	b.ReportMetric(float64(inCalls.Nanoseconds())/float64(spans), "ns/span")
 	b.ReportMetric(float64(inCalls.Nanoseconds())/float64(b.N), "ns/call")
+}
+
+// benchProcessor is a processor on the real core with default configuration, no waiting, and a nop next consumer.
+func benchProcessor(b *testing.B) *genaiProcessor {
+	b.Helper()
+	c, err := newCore([]byte(`{}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	gp, err := newGenaiProcessor(component.MustNewID("last9_genai"), componenttest.NewNopTelemetrySettings(),
+		c, nil, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return gp
 }

@@ -101,12 +101,7 @@ func startWithStorage(t *testing.T, st *memStorage, interval time.Duration) *run
 	cfg.Storage = &storageID
 	cfg.CheckpointInterval = interval
 	require.NoError(t, cfg.Validate())
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	core, logs := observer.New(zap.InfoLevel)
-	set := processortest.NewNopSettings(metadata.Type)
-	set.TelemetrySettings = tel.NewTelemetrySettings()
-	set.Logger = zap.New(core)
+	set, tel, logs := observedSettings(t)
 	sink := new(consumertest.TracesSink)
 	p, err := NewFactory().CreateTraces(context.Background(), set, cfg, sink)
 	require.NoError(t, err)

@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
 )
@@ -115,6 +117,18 @@ func newTestProcessor(t *testing.T, cfg *Config, tel *componenttest.Telemetry) (
 	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, p.Shutdown(context.Background())) })
 	return p, sink
+}
+
+// observedSettings are processor settings whose telemetry is recorded and whose log (info and up) is observed.
+func observedSettings(t *testing.T) (processor.Settings, *componenttest.Telemetry, *observer.ObservedLogs) {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	core, logs := observer.New(zap.InfoLevel)
+	set := processortest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	set.Logger = zap.New(core)
+	return set, tel, logs
 }
 
 // spansByID indexes every span the sink received, across all batches.

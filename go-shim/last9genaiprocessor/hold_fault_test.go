@@ -18,12 +18,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor"
-	"go.opentelemetry.io/collector/processor/processortest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
-
-	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
 )
 
 // refusing is a next consumer that refuses a call when refuse says so, and otherwise passes it to the sink.
@@ -55,12 +51,7 @@ func faultyProcessor(t *testing.T, timeout time.Duration, next *refusing) (proce
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	cfg.WaitForRoot = WaitForRootConfig{Timeout: timeout, MaxSpans: 1000, MaxMiB: 64}
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	logCore, logs := observer.New(zap.WarnLevel)
-	set := processortest.NewNopSettings(metadata.Type)
-	set.TelemetrySettings = tel.NewTelemetrySettings()
-	set.Logger = zap.New(logCore)
+	set, tel, logs := observedSettings(t)
 	p, err := NewFactory().CreateTraces(context.Background(), set, cfg, next)
 	require.NoError(t, err)
 	require.NoError(t, p.Start(context.Background(), componenttest.NewNopHost()))
