@@ -301,10 +301,11 @@ fn write_bill<'p, S: PatchSink>(
     stats: &mut BatchStats<'p>,
     w: &mut SpanWriter<'_, S>,
 ) {
-    let Bill::Decided { status, cost, model } = bill else {
+    let Bill::Decided { status, cost, model, other_provider } = bill else {
         return;
     };
     stats.count(*status);
+    stats.priced_other_provider += u64::from(*other_provider);
     if f.has(OutKey::CostStatus) {
         return;
     }
@@ -320,7 +321,15 @@ fn write_bill<'p, S: PatchSink>(
         if !f.has(OutKey::CostOutput) {
             w.out(OutKey::CostOutput, Val::Double(c.output_usd));
         }
+        for (key, part) in [(OutKey::CostCacheRead, c.cache_read_usd), (OutKey::CostCacheWrite, c.cache_write_usd)] {
+            if let Some(usd) = part.filter(|_| !f.has(key)) {
+                w.out(key, Val::Double(usd));
+            }
+        }
         if let Some(m) = model {
+            if !f.has(OutKey::CostModel) {
+                w.out(OutKey::CostModel, Val::Str(m));
+            }
             stats.add_cost(m, c.total_usd);
         }
     }

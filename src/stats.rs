@@ -23,6 +23,8 @@ pub struct Stats {
     pub spans_held: AtomicU64,
     /// Values of known keys that could not be read (passed on unchanged, not used).
     pub values_unreadable: AtomicU64,
+    /// Calls priced from another provider's entry because their own provider has none.
+    pub priced_other_provider: AtomicU64,
     cost_by_model: Mutex<HashMap<String, f64>>,
 }
 
@@ -35,6 +37,7 @@ pub struct BatchStats<'p> {
     pub values_not_remembered: u64,
     pub spans_held: u64,
     pub values_unreadable: u64,
+    pub priced_other_provider: u64,
     /// By price-table key (borrowed from the table: nothing is allocated per batch).
     pub cost_by_model: Vec<(&'p str, f64)>,
 }
@@ -69,6 +72,7 @@ impl Stats {
         add(&self.values_not_remembered, b.values_not_remembered);
         add(&self.spans_held, b.spans_held);
         add(&self.values_unreadable, b.values_unreadable);
+        add(&self.priced_other_provider, b.priced_other_provider);
         if !b.cost_by_model.is_empty() {
             let mut m = self.cost_by_model.lock();
             for (model, usd) in b.cost_by_model {

@@ -145,10 +145,10 @@ mod tests {
         let sonnet = get("claude-sonnet-4");
         assert_eq!((sonnet.input, sonnet.output), (3.0 / 1e6, 15.0 / 1e6));
         assert_eq!((sonnet.cache_read, sonnet.cache_write), (Some(0.3 / 1e6), Some(3.75 / 1e6)));
-        assert_eq!(sonnet.long_context.unwrap().threshold_tokens, 200_000);
+        assert_eq!(sonnet.long_context[0].threshold_tokens, 200_000);
         assert_eq!(get("text-embedding-3-small").input, 0.02 / 1e6);
-        let g = get("gemini-2.5-pro").long_context.unwrap();
+        let g = get("gemini-2.5-pro").long_context[0];
         assert_eq!((g.input, g.output), (2.5 / 1e6, 15.0 / 1e6));
-        assert_eq!(get("gemini-1.5-pro").long_context.unwrap().threshold_tokens, 128_000);
+        assert_eq!(get("gemini-1.5-pro").long_context[0].threshold_tokens, 128_000);
     }
 }

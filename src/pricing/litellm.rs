@@ -5,6 +5,7 @@
 //! priced per token are skipped and counted; only an unreadable file or one that is not a JSON object fails.
 
 use super::model_price::{LongContext, ModelPrice};
+use super::off_peak;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -56,20 +57,38 @@ fn parse_entry(key: &str, spec: &Value) -> Option<ModelPrice> {
         return None;
     }
     let spec = spec.as_object()?;
-    let input = rate(spec, "input_cost_per_token")?;
-    let output = match rate(spec, "output_cost_per_token") {
+    let tiers = tiered_pricing(spec);
+    // Entries priced only by whole-request tiers (DashScope's Qwen) take their normal rates from the lowest tier.
+    let first = tiers.first().filter(|t| t.from == 0);
+    let input = rate(spec, "input_cost_per_token").or(first.and_then(|t| t.input))?;
+    let output = match rate(spec, "output_cost_per_token").or(first.and_then(|t| t.output)) {
         Some(o) => o,
         None if spec.get("mode").and_then(Value::as_str).is_some_and(|m| INPUT_ONLY_MODES.contains(&m)) => 0.0,
         None => return None,
     };
-    Some(ModelPrice {
+    let mut price = ModelPrice {
         input,
         output,
-        cache_read: rate(spec, "cache_read_input_token_cost"),
-        cache_write: rate(spec, "cache_creation_input_token_cost"),
+        cache_read: rate(spec, "cache_read_input_token_cost").or(first.and_then(|t| t.cache_read)),
+        cache_write: rate(spec, "cache_creation_input_token_cost").or(first.and_then(|t| t.cache_write)),
         reasoning: rate(spec, "output_cost_per_reasoning_token"),
-        long_context: long_context(spec, input, output),
-    })
+        long_context: Vec::new(),
+        off_peak: off_peak::of_entry(spec),
+    };
+    // Tiers first, so that a `*_above_` key at the same threshold (the file's flat form) has the last word.
+    for t in tiers.iter().filter(|t| t.from > 0) {
+        price.add_long_context(LongContext {
+            threshold_tokens: t.from,
+            input: t.input.unwrap_or(input),
+            output: t.output.unwrap_or(output),
+            cache_read: t.cache_read,
+            cache_write: t.cache_write,
+        });
+    }
+    for lc in long_context(spec, input, output) {
+        price.add_long_context(lc);
+    }
+    Some(price)
 }
 
 /// A finite, non-negative number; anything else is treated as absent.
@@ -84,28 +103,63 @@ const LONG_PREFIXES: [&str; 4] = [
     "cache_creation_input_token_cost_above_",
 ];
 
-/// `*_above_<N>k_tokens` keys (200k for Claude and Gemini 2.5, 128k for Gemini 1.5, 272k for newer GPT-5s). Keys
-/// with anything after `k_tokens` (`_priority`) or other units (`_above_1hr`) are other products and ignored. If an
-/// entry had several thresholds, the lowest one with an input or output rate is used: the switch model holds one.
-fn long_context(spec: &Map<String, Value>, input: f64, output: f64) -> Option<LongContext> {
-    let mut threshold: Option<u64> = None;
-    for name in spec.keys() {
-        let Some((class, n)) = parse_long_key(name) else {
-            continue;
-        };
-        if class <= 1 && rate(spec, name).is_some() && threshold.map_or(true, |t| n < t) {
-            threshold = Some(n);
-        }
-    }
-    let t = threshold?;
-    let at = |class: usize| rate(spec, &format!("{}{}k_tokens", LONG_PREFIXES[class], t / 1000));
-    Some(LongContext {
-        threshold_tokens: t,
-        input: at(0).unwrap_or(input),
-        output: at(1).unwrap_or(output),
-        cache_read: at(2),
-        cache_write: at(3),
-    })
+/// `*_above_<N>k_tokens` keys (200k for Claude and Gemini 2.5, 128k for Gemini 1.5, 272k for newer GPT-5s), one
+/// step per threshold that has an input rate (as LiteLLM reads them: the step switches on input size). Keys with
+/// anything after `k_tokens` (`_priority`) or other units (`_above_1hr`) are other products and ignored.
+fn long_context(spec: &Map<String, Value>, input: f64, output: f64) -> Vec<LongContext> {
+    let mut thresholds: Vec<u64> = spec
+        .keys()
+        .filter_map(|name| parse_long_key(name).filter(|&(class, _)| class <= 1 && rate(spec, name).is_some()))
+        .map(|(_, n)| n)
+        .collect();
+    thresholds.sort_unstable();
+    thresholds.dedup();
+    thresholds
+        .into_iter()
+        .map(|t| {
+            let at = |class: usize| rate(spec, &format!("{}{}k_tokens", LONG_PREFIXES[class], t / 1000));
+            LongContext {
+                threshold_tokens: t,
+                input: at(0).unwrap_or(input),
+                output: at(1).unwrap_or(output),
+                cache_read: at(2),
+                cache_write: at(3),
+            }
+        })
+        .collect()
+}
+
+/// One element of `tiered_pricing`: rates for requests whose input is above `from` tokens.
+struct Tier {
+    from: u64,
+    input: Option<f64>,
+    output: Option<f64>,
+    cache_read: Option<f64>,
+    cache_write: Option<f64>,
+}
+
+/// `tiered_pricing: [{"range": [0, 256000], "input_cost_per_token": ..}, {"range": [256000, null], ..}]`, by
+/// lower bound; elements without a readable range or any rate are ignored.
+fn tiered_pricing(spec: &Map<String, Value>) -> Vec<Tier> {
+    let Some(Value::Array(list)) = spec.get("tiered_pricing") else { return Vec::new() };
+    let mut tiers: Vec<Tier> = list
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(|t| {
+            let from = t.get("range")?.as_array()?.first()?.as_f64().filter(|x| x.is_finite() && *x >= 0.0)?;
+            let tier = Tier {
+                from: from as u64,
+                input: rate(t, "input_cost_per_token"),
+                output: rate(t, "output_cost_per_token"),
+                cache_read: rate(t, "cache_read_input_token_cost"),
+                cache_write: rate(t, "cache_creation_input_token_cost"),
+            };
+            [tier.input, tier.output, tier.cache_read, tier.cache_write].iter().any(Option::is_some).then_some(tier)
+        })
+        .collect();
+    tiers.sort_by_key(|t| t.from);
+    tiers.dedup_by_key(|t| t.from);
+    tiers
 }
 
 fn parse_long_key(name: &str) -> Option<(usize, u64)> {
@@ -159,16 +213,15 @@ mod tests {
         assert_eq!(e.litellm_provider.as_deref(), Some("anthropic"));
         assert_eq!((e.price.input, e.price.output), (3e-06, 1.5e-05));
         assert_eq!((e.price.cache_read, e.price.cache_write), (Some(3e-07), Some(3.75e-06)));
-        let lc = e.price.long_context.unwrap();
         assert_eq!(
-            lc,
-            LongContext {
+            e.price.long_context,
+            [LongContext {
                 threshold_tokens: 200_000,
                 input: 6e-06,
                 output: 2.25e-05,
                 cache_read: Some(6e-07),
                 cache_write: Some(7.5e-06)
-            }
+            }]
         );
     }
 
@@ -180,7 +233,7 @@ mod tests {
             "gpt-5.4": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1.5e-05,
                 "input_cost_per_token_above_272k_tokens": 5e-06}
         }));
-        let by = |k: &str| p.entries.iter().find(|e| e.key == k).unwrap().price.long_context.unwrap();
+        let by = |k: &str| p.entries.iter().find(|e| e.key == k).unwrap().price.long_context[0];
         assert_eq!(by("gemini-1.5-pro").threshold_tokens, 128_000);
         assert_eq!(by("gemini-1.5-pro").output, 1e-05);
         assert_eq!(by("gpt-5.4").threshold_tokens, 272_000);

@@ -7,6 +7,7 @@
 //! - `model_match`: the normalised forms of a model name (routing prefixes, Bedrock ids, dates)
 //! - `provider`: provider families, to prefer a provider-specific price
 //! - `litellm`: the LiteLLM price-file loader
+//! - `off_peak`: time-of-day prices
 //! - `default_prices`: embedded list prices
 //! - `cost`: the formula
 
@@ -15,6 +16,7 @@ mod default_prices;
 mod litellm;
 mod model_match;
 mod model_price;
+mod off_peak;
 mod price_table;
 mod provider;
 

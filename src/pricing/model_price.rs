@@ -3,7 +3,9 @@
 //! Prices are kept in USD per TOKEN as f64 (the LiteLLM unit, and what the formula multiplies by); configuration and
 //! the embedded defaults speak USD per MILLION tokens, like the last9-genai SDK's ModelPricing, and are divided once.
 
+use super::off_peak::OffPeak;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 const PER_MILLION: f64 = 1_000_000.0;
 
@@ -27,7 +29,10 @@ pub struct ModelPrice {
     pub cache_read: Option<f64>,
     pub cache_write: Option<f64>,
     pub reasoning: Option<f64>,
-    pub long_context: Option<LongContext>,
+    /// Ascending by threshold, no two alike: the highest threshold the request's input exceeds applies.
+    pub long_context: Vec<LongContext>,
+    /// Rates that replace the others (whichever long-context step applies) inside time-of-day windows.
+    pub off_peak: Option<Box<OffPeak>>,
 }
 
 const CLASSES: [&str; 5] = ["input", "output", "cache_read", "cache_write", "reasoning"];
@@ -41,7 +46,8 @@ impl ModelPrice {
             cache_read: None,
             cache_write: None,
             reasoning: None,
-            long_context: None,
+            long_context: Vec::new(),
+            off_peak: None,
         }
     }
 
@@ -64,7 +70,7 @@ impl ModelPrice {
         cache_read: Option<f64>,
         cache_write: Option<f64>,
     ) -> ModelPrice {
-        self.long_context = Some(LongContext {
+        self.add_long_context(LongContext {
             threshold_tokens,
             input: input / PER_MILLION,
             output: output / PER_MILLION,
@@ -74,39 +80,43 @@ impl ModelPrice {
         self
     }
 
+    /// Adds a long-context step (per-token rates), replacing one at the same threshold.
+    pub fn add_long_context(&mut self, lc: LongContext) {
+        match self.long_context.binary_search_by_key(&lc.threshold_tokens, |l| l.threshold_tokens) {
+            Ok(i) => self.long_context[i] = lc,
+            Err(i) => self.long_context.insert(i, lc),
+        }
+    }
+
+    /// The long-context step a request of `input_tokens` (cache included) is billed at, if any.
+    pub fn long_context_for(&self, input_tokens: u64) -> Option<&LongContext> {
+        self.long_context.iter().rev().find(|lc| input_tokens > lc.threshold_tokens)
+    }
+
     /// Parses one inline config entry, prices in USD per MILLION tokens; `key` (e.g. "pricing.gpt-4o") prefixes errors.
     ///
     /// Long-context keys are `<class>_above_<N>k`; the brief and the docs say `_above_200k`, but any whole number of
-    /// thousands is accepted (Gemini 1.5 switches above 128k), as long as all of one entry's long-context keys agree.
+    /// thousands is accepted (Gemini 1.5 switches above 128k), and one model may have several steps
+    /// (`input_above_128k` and `input_above_1000k`): a request is billed at the highest one its input exceeds.
     pub fn from_config_json(key: &str, v: &Value) -> Result<ModelPrice, String> {
         let obj = v.as_object().ok_or_else(|| {
             format!("{key}: expected an object such as {{\"input\": 2.5, \"output\": 10}} (USD per million tokens), got {v}")
         })?;
         let mut normal: [Option<f64>; 5] = [None; 5];
-        let mut long: [Option<f64>; 4] = [None; 4];
-        let mut threshold: Option<(u64, &str)> = None;
+        let mut steps: BTreeMap<u64, [Option<f64>; 4]> = BTreeMap::new();
         for (name, value) in obj {
-            let slot = if let Some(i) = CLASSES.iter().position(|c| c == name) {
-                &mut normal[i]
+            let rate = usd_per_million(key, name, value);
+            if let Some(i) = CLASSES.iter().position(|c| c == name) {
+                normal[i] = Some(rate?);
             } else if let Some((i, n)) = parse_long_key(name) {
-                match threshold {
-                    Some((t, first)) if t != n => {
-                        return Err(format!(
-                            "{key}.{name}: all long-context keys of one model must use the same threshold, \
-                             but {first} uses another"
-                        ))
-                    }
-                    _ => threshold = Some((n, name)),
-                }
-                &mut long[i]
+                steps.entry(n).or_default()[i] = Some(rate?);
             } else {
                 return Err(format!(
                     "{key}.{name}: unknown key; expected one of input, output, cache_read, cache_write, reasoning, \
                      input_above_200k, output_above_200k, cache_read_above_200k, cache_write_above_200k \
                      (200k may be any threshold in thousands of input tokens, e.g. input_above_128k)"
                 ));
-            };
-            *slot = Some(usd_per_million(key, name, value)?);
+            }
         }
         let input = normal[0].ok_or_else(|| format!("{key}.input: required (USD per million tokens)"))?;
         let output = normal[1].ok_or_else(|| format!("{key}.output: required (USD per million tokens)"))?;
@@ -114,8 +124,8 @@ impl ModelPrice {
         if let Some(r) = normal[4] {
             price = price.with_reasoning_per_million(r);
         }
-        if let Some((t, _)) = threshold {
-            // A long-context entry that names only some classes keeps the normal rate for the others.
+        for (t, long) in steps {
+            // A step that names only some classes keeps the normal rate for the others.
             price = price.with_long_context_per_million(
                 t,
                 long[0].unwrap_or(input),
@@ -159,7 +169,7 @@ mod tests {
         assert_eq!(p.input, 2.5e-6);
         assert_eq!(p.output, 10.0e-6);
         assert_eq!(p.cache_read, None);
-        assert_eq!(p.long_context, None);
+        assert!(p.long_context.is_empty());
     }
 
     #[test]
@@ -172,7 +182,8 @@ mod tests {
         assert_eq!(p.cache_read, Some(0.3 / 1e6));
         assert_eq!(p.cache_write, Some(3.75 / 1e6));
         assert_eq!(p.reasoning, Some(20.0 / 1e6));
-        let lc = p.long_context.unwrap();
+        let lc = p.long_context[0];
+        assert_eq!(p.long_context.len(), 1);
         assert_eq!(lc.threshold_tokens, 200_000);
         assert_eq!((lc.input, lc.output), (6.0 / 1e6, 22.5 / 1e6));
         assert_eq!((lc.cache_read, lc.cache_write), (Some(0.6 / 1e6), Some(7.5 / 1e6)));
@@ -181,11 +192,22 @@ mod tests {
     #[test]
     fn other_thresholds_and_partial_long_context() {
         let v = json!({"input": 1.25, "output": 5, "input_above_128k": 2.5});
-        let lc = ModelPrice::from_config_json("pricing.gemini-1.5-pro", &v).unwrap().long_context.unwrap();
+        let lc = ModelPrice::from_config_json("pricing.gemini-1.5-pro", &v).unwrap().long_context[0];
         assert_eq!(lc.threshold_tokens, 128_000);
         assert_eq!(lc.input, 2.5 / 1e6);
         assert_eq!(lc.output, 5.0 / 1e6, "an unnamed long-context class keeps the normal rate");
         assert_eq!(lc.cache_read, None);
+    }
+
+    #[test]
+    fn several_long_context_steps_each_with_their_own_classes() {
+        let v = json!({"input": 1, "output": 2, "output_above_128k": 4, "input_above_1000k": 3, "input_above_128k": 2});
+        let p = ModelPrice::from_config_json("pricing.m", &v).unwrap();
+        let steps: Vec<_> = p.long_context.iter().map(|l| (l.threshold_tokens, l.input, l.output)).collect();
+        assert_eq!(steps, [(128_000, 2.0 / 1e6, 4.0 / 1e6), (1_000_000, 3.0 / 1e6, 2.0 / 1e6)]);
+        assert_eq!(p.long_context_for(128_000), None);
+        assert_eq!(p.long_context_for(128_001).map(|l| l.threshold_tokens), Some(128_000));
+        assert_eq!(p.long_context_for(2_000_000).map(|l| l.threshold_tokens), Some(1_000_000));
     }
 
     #[test]
@@ -205,10 +227,6 @@ mod tests {
 
         let e = ModelPrice::from_config_json("pricing.gpt-4o", &json!(2.5)).unwrap_err();
         assert!(e.starts_with("pricing.gpt-4o: expected an object"), "{e}");
-
-        let v = json!({"input": 1, "output": 2, "input_above_200k": 2, "output_above_128k": 4});
-        let e = ModelPrice::from_config_json("pricing.m", &v).unwrap_err();
-        assert!(e.contains("same threshold"), "{e}");
 
         for bad in ["input_above_k", "input_above_200", "reasoning_above_200k", "input_above_2x0k"] {
             let v = json!({"input": 1, "output": 2, bad: 1});

@@ -29,7 +29,55 @@ struct Entry {
     price: ModelPrice,
     source: Source,
     family: Option<Family>,
+    /// The key's routing prefix, lowercase (`deepinfra` for `deepinfra/anthropic/claude-haiku-4-5`).
+    route: Option<Box<str>>,
+    /// The price file's `litellm_provider`, lowercase.
+    provider: Option<Box<str>>,
 }
+
+impl Entry {
+    fn new(key: &str, price: ModelPrice, source: Source, family: Option<Family>, provider: Option<&str>) -> Entry {
+        let lower = key.trim().to_ascii_lowercase();
+        let family = family.or_else(|| Family::from_key_prefix(&lower));
+        let route = lower.split_once('/').map(|(head, _)| head.into());
+        let provider = provider.map(|p| p.trim().to_ascii_lowercase().into());
+        Entry { key: key.trim().into(), lower: lower.into(), price, source, family, route, provider }
+    }
+
+    /// How well this entry fits the provider a span was served by: 0 it is that provider's own entry (by routing
+    /// prefix or `litellm_provider`, any provider name), 1 an entry of its provider family, 2 an entry without a
+    /// routing prefix (the vendor's own key), 3 another provider's entry.
+    fn fit(&self, want: &Want<'_>) -> u8 {
+        if want.provider.is_some_and(|p| self.route.as_deref() == Some(p) || self.provider.as_deref() == Some(p)) {
+            0
+        } else if want.family.is_some() && self.family == want.family {
+            1
+        } else if self.route.is_none() {
+            2
+        } else {
+            3
+        }
+    }
+}
+
+/// The provider a span was served by, as lookups compare it.
+struct Want<'a> {
+    provider: Option<&'a str>,
+    family: Option<Family>,
+}
+
+/// A lookup's answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceMatch<'a> {
+    /// The table key that priced the call.
+    pub key: &'a str,
+    pub price: &'a ModelPrice,
+    /// The span named its provider and no entry of that provider, its family or the model's vendor exists: another
+    /// provider's price was used.
+    pub other_provider: bool,
+}
+
+const FIT_OTHER_PROVIDER: u8 = 3;
 
 pub struct PriceTable {
     entries: Vec<Entry>,
@@ -44,6 +92,8 @@ pub struct PriceTable {
 }
 
 const STACK_LOWERCASE: usize = 128;
+/// Provider names are short; a longer one is compared as no provider at all.
+const PROVIDER_LOWERCASE: usize = 48;
 
 impl PriceTable {
     /// `inline` (USD per token, from config) wins over everything, `pricing_file` (LiteLLM JSON) over the defaults.
@@ -52,17 +102,16 @@ impl PriceTable {
         pricing_file: Option<&Path>,
         use_defaults: bool,
     ) -> Result<PriceTable, String> {
-        let mut merged: HashMap<String, Entry> = HashMap::new();
-        let mut add = |key: String, price: ModelPrice, source: Source, family: Option<Family>| {
-            let lower = key.trim().to_ascii_lowercase();
-            let family = family.or_else(|| Family::from_key_prefix(&lower));
-            let entry = Entry { key: key.trim().into(), lower: lower.as_str().into(), price, source, family };
-            // Later sources are added last and are more authoritative: replace.
-            merged.insert(lower, entry);
-        };
+        let mut merged: HashMap<Box<str>, Entry> = HashMap::new();
+        let mut add =
+            |key: String, price: ModelPrice, source: Source, family: Option<Family>, provider: Option<&str>| {
+                let entry = Entry::new(&key, price, source, family, provider);
+                // Later sources are added last and are more authoritative: replace.
+                merged.insert(entry.lower.clone(), entry);
+            };
         if use_defaults {
             for (model, family, price) in default_prices() {
-                add(model.to_owned(), price, Source::Default, Some(family));
+                add(model.to_owned(), price, Source::Default, Some(family), None);
             }
         }
         let (mut file_loaded, mut file_skipped) = (0, 0);
@@ -72,7 +121,7 @@ impl PriceTable {
             file_skipped = file.skipped;
             for e in file.entries {
                 let family = e.litellm_provider.as_deref().and_then(Family::from_litellm_provider);
-                add(e.key, e.price, Source::File, family);
+                add(e.key, e.price, Source::File, family, e.litellm_provider.as_deref());
             }
         }
         let has_inline = !inline.is_empty();
@@ -80,7 +129,7 @@ impl PriceTable {
             if model.trim().is_empty() {
                 return Err("pricing: a model name is empty".to_owned());
             }
-            add(model, price, Source::Inline, None);
+            add(model, price, Source::Inline, None, None);
         }
         Ok(Self::index(merged.into_values().collect(), has_inline, file_loaded, file_skipped))
     }
@@ -109,30 +158,50 @@ impl PriceTable {
     }
 
     /// The price for a span's model name, and the table key that matched (the "model" label of metrics).
+    pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<(&str, &ModelPrice)> {
+        self.lookup_match(model, provider).map(|m| (m.key, m.price))
+    }
+
+    /// The price for a span's model name served by `provider` (its `gen_ai.provider.name` or alike; without one,
+    /// the model name's routing prefix stands for it).
     ///
     /// Inline prices are searched first across all forms of the name (a configured `gpt-4o` also prices
-    /// `gpt-4o-2024-08-06`; a provider-scoped one like `azure/gpt-4o` only that provider's spans); then the whole table. Within one form: the key that IS that name wins, then an entry of
-    /// the span's provider family, then the most authoritative source and the shortest key.
-    pub fn lookup(&self, model: &str, provider: Option<&str>) -> Option<(&str, &ModelPrice)> {
-        if let Some(&i) = self.exact.get(model) {
-            let e = &self.entries[i as usize];
-            if !self.has_inline || e.source == Source::Inline {
-                return Some((&e.key, &e.price));
-            }
-        }
+    /// `gpt-4o-2024-08-06`; a provider-scoped one like `azure/gpt-4o` only that provider's spans); then the whole
+    /// table. Among all entries any form of the name reaches, the best fit to the provider wins (its own entry,
+    /// then its family's, then the vendor's unprefixed key, then another provider's); then the more specific form;
+    /// then the key that IS that form, the most authoritative source and the shortest key.
+    pub fn lookup_match(&self, model: &str, provider: Option<&str>) -> Option<PriceMatch<'_>> {
+        let mut pbuf = [0u8; PROVIDER_LOWERCASE];
+        let lower_provider = provider.map(str::trim).filter(|p| !p.is_empty() && p.len() <= PROVIDER_LOWERCASE);
+        let lower_provider = lower_provider.map(|p| ascii_lowercase(p, &mut pbuf));
+        let mut want =
+            Want { provider: lower_provider.as_deref(), family: provider.and_then(Family::from_span_provider) };
+
         let mut buf = [0u8; STACK_LOWERCASE];
         let lower = ascii_lowercase(model.trim(), &mut buf);
         let lower: &str = &lower;
-        let family = provider.and_then(Family::from_span_provider);
-        let found = if self.has_inline {
-            self.search(lower, family, true).or_else(|| self.search(lower, family, false))
-        } else {
-            self.search(lower, family, false)
-        };
-        found.map(|i| {
+        if want.provider.is_none() {
+            want.provider = lower.split_once('/').map(|(head, _)| head);
+            want.family = want.provider.and_then(Family::from_litellm_provider);
+        }
+        if let Some(&i) = self.exact.get(model) {
             let e = &self.entries[i as usize];
-            (&*e.key, &e.price)
-        })
+            let no_better = e.fit(&want) == 0 || (want.provider.is_none() && want.family.is_none());
+            if no_better && (!self.has_inline || e.source == Source::Inline) {
+                return Some(self.answer(i, &want, provider.is_some()));
+            }
+        }
+        let found = if self.has_inline {
+            self.search(lower, &want, true).or_else(|| self.search(lower, &want, false))
+        } else {
+            self.search(lower, &want, false)
+        };
+        found.map(|i| self.answer(i, &want, provider.is_some()))
+    }
+
+    fn answer(&self, i: u32, want: &Want<'_>, provider_named: bool) -> PriceMatch<'_> {
+        let e = &self.entries[i as usize];
+        PriceMatch { key: &e.key, price: &e.price, other_provider: provider_named && e.fit(want) == FIT_OTHER_PROVIDER }
     }
 
     pub fn len(&self) -> usize {
@@ -158,28 +227,39 @@ impl PriceTable {
         self.entries.iter().map(|e| &*e.key)
     }
 
-    fn search(&self, lower: &str, family: Option<Family>, inline_only: bool) -> Option<u32> {
+    fn search(&self, lower: &str, want: &Want<'_>, inline_only: bool) -> Option<u32> {
         let (forms, base) = lookup_forms(lower);
-        if let Some(i) = self.first_hit(&forms, family, inline_only) {
+        if let Some(i) = self.best_hit(&forms, want, inline_only) {
             return Some(i);
         }
         let dashed = dotted_variant(base)?;
-        self.first_hit(&variant_forms(&dashed), family, inline_only)
+        self.best_hit(&variant_forms(&dashed), want, inline_only)
     }
 
-    fn first_hit(&self, forms: &Forms<'_>, family: Option<Family>, inline_only: bool) -> Option<u32> {
-        forms.as_slice().iter().find_map(|name| self.pick(name, family, inline_only))
-    }
-
-    fn pick(&self, name: &str, family: Option<Family>, inline_only: bool) -> Option<u32> {
-        let ids = self.by_name.get(name)?;
-        let mut usable = ids.iter().copied().filter(|&i| !inline_only || self.inline_applies(i, name, family));
-        let first = usable.next()?;
-        let e = &self.entries[first as usize];
-        if &*e.lower == name || family.is_none() || e.family == family {
-            return Some(first);
+    /// The best-fitting entry any form reaches; forms are most specific first, so on equal rank the earlier wins.
+    fn best_hit(&self, forms: &Forms<'_>, want: &Want<'_>, inline_only: bool) -> Option<u32> {
+        let mut best: Option<(u8, u32)> = None;
+        for name in forms.as_slice() {
+            let Some(ids) = self.by_name.get(*name) else { continue };
+            for &i in ids.iter() {
+                if inline_only && !self.inline_applies(i, name, want.family) {
+                    continue;
+                }
+                let e = &self.entries[i as usize];
+                // A key reached by dropping more than its provider prefix (`azure/eu/gpt-4o` as `gpt-4o`) is a
+                // regional or otherwise narrower product: it ranks after the provider's plain entry.
+                let narrower = &*e.lower != *name
+                    && e.route.as_deref().and_then(|r| e.lower.strip_prefix(r)?.strip_prefix('/')) != Some(*name);
+                let rank = 2 * e.fit(want) + u8::from(narrower);
+                if best.map_or(true, |(b, _)| rank < b) {
+                    best = Some((rank, i));
+                }
+                if rank == 0 {
+                    return Some(i);
+                }
+            }
         }
-        Some(usable.find(|&i| self.entries[i as usize].family == family).unwrap_or(first))
+        best.map(|(_, i)| i)
     }
 
     /// In the inline-first pass, a provider-scoped inline key (`azure/gpt-4o`) reached through another name prices
@@ -208,12 +288,8 @@ mod tests {
     fn table(rows: &[(&str, Source, Option<Family>, f64)]) -> PriceTable {
         let entries = rows
             .iter()
-            .map(|&(key, source, family, input)| Entry {
-                key: key.into(),
-                lower: key.to_ascii_lowercase().into(),
-                price: ModelPrice::per_million(input, 1.0),
-                source,
-                family,
+            .map(|&(key, source, family, input)| {
+                Entry::new(key, ModelPrice::per_million(input, 1.0), source, family, None)
             })
             .collect();
         let has_inline = rows.iter().any(|r| r.1 == Source::Inline);
@@ -231,18 +307,53 @@ mod tests {
     }
 
     #[test]
-    fn exact_key_beats_a_provider_specific_one() {
+    fn the_span_providers_entry_beats_the_vendors_key() {
         use Family::*;
         let t = table(&[
-            ("gpt-4o", Source::File, Some(OpenAi), 2.5),
-            ("azure/gpt-4o", Source::File, Some(Azure), 2.5),
+            ("gpt-4-turbo", Source::File, Some(OpenAi), 10.0),
+            ("azure/gpt-4-turbo", Source::File, Some(Azure), 11.0),
             ("azure/gpt-4o-2024-08-06", Source::File, Some(Azure), 2.75),
+            ("gpt-4o", Source::File, Some(OpenAi), 2.5),
         ]);
-        assert_eq!(key(&t, "gpt-4o", Some("az.ai.openai")), Some("gpt-4o"));
-        assert_eq!(key(&t, "GPT-4o", Some("az.ai.openai")), Some("gpt-4o"));
-        assert_eq!(key(&t, "azure/gpt-4o", None), Some("azure/gpt-4o"));
-        // No plain dated key: the provider-specific dated key is more specific than the undated plain one.
-        assert_eq!(key(&t, "gpt-4o-2024-08-06", None), Some("azure/gpt-4o-2024-08-06"));
+        // Azure bills its own price for the same model (9% above OpenAI's for gpt-4-turbo).
+        assert_eq!(key(&t, "gpt-4-turbo", Some("az.ai.openai")), Some("azure/gpt-4-turbo"));
+        assert_eq!(key(&t, "GPT-4-Turbo", Some("azure.ai.openai")), Some("azure/gpt-4-turbo"));
+        assert_eq!(key(&t, "gpt-4-turbo", Some("openai")), Some("gpt-4-turbo"));
+        assert_eq!(key(&t, "gpt-4-turbo", None), Some("gpt-4-turbo"), "no provider: the vendor's key");
+        assert_eq!(key(&t, "azure/gpt-4-turbo", None), Some("azure/gpt-4-turbo"), "the name's prefix is a provider");
+        // Without a provider, another provider's dated key does not beat the vendor's undated one.
+        assert_eq!(key(&t, "gpt-4o-2024-08-06", None), Some("gpt-4o"));
+        assert_eq!(key(&t, "gpt-4o-2024-08-06", Some("azure")), Some("azure/gpt-4o-2024-08-06"));
+    }
+
+    #[test]
+    fn another_providers_entry_only_when_none_other_exists_and_then_it_says_so() {
+        let t = table(&[
+            ("deepinfra/anthropic/claude-haiku-4-5", Source::File, None, 1.0),
+            ("claude-haiku-4-5", Source::Default, Some(Family::Anthropic), 1.0),
+            ("oci/meta.llama-3.1-70b-instruct", Source::File, None, 0.72),
+            ("perplexity/llama-3.1-70b-instruct", Source::File, None, 1.0),
+            ("together_ai/meta-llama/llama-3.3-70b-instruct-turbo", Source::File, Some(Family::Together), 0.88),
+        ]);
+        let m = |model: &str, provider: Option<&str>| {
+            t.lookup_match(model, provider).map(|m| (m.key, m.other_provider)).unwrap()
+        };
+        assert_eq!(m("anthropic/claude-haiku-4-5", Some("anthropic")), ("claude-haiku-4-5", false));
+        assert_eq!(m("deepinfra/anthropic/claude-haiku-4-5", None), ("deepinfra/anthropic/claude-haiku-4-5", false));
+        assert_eq!(m("claude-haiku-4-5", Some("deepinfra")), ("deepinfra/anthropic/claude-haiku-4-5", false));
+        // Providers outside the known families match by name.
+        assert_eq!(m("llama-3.1-70b-instruct", Some("perplexity")), ("perplexity/llama-3.1-70b-instruct", false));
+        assert_eq!(m("meta.llama-3.1-70b-instruct", Some("oci")), ("oci/meta.llama-3.1-70b-instruct", false));
+        assert_eq!(
+            m("meta-llama/Llama-3.3-70B-Instruct-Turbo", Some("groq")),
+            ("together_ai/meta-llama/llama-3.3-70b-instruct-turbo", true),
+            "only another provider's price exists"
+        );
+        assert_eq!(
+            m("meta-llama/Llama-3.3-70B-Instruct-Turbo", None),
+            ("together_ai/meta-llama/llama-3.3-70b-instruct-turbo", false),
+            "no provider named: nothing to contradict"
+        );
     }
 
     #[test]

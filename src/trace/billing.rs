@@ -8,8 +8,9 @@ use crate::state::{response_key, Billing, CallPrint, SpanMap, SpanSet};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bill<'p> {
-    /// We decide and write the status (and, when priced, the three cost keys).
-    Decided { status: CostStatus, cost: Option<Cost>, model: Option<&'p str> },
+    /// We decide and write the status (and, when priced, the cost keys). `other_provider`: priced from another
+    /// provider's entry, the span's own provider having none.
+    Decided { status: CostStatus, cost: Option<Cost>, model: Option<&'p str>, other_provider: bool },
     /// An upstream last9_genai already decided; its attributes stay, its cost still counts in roll-ups.
     Upstream { status: CostStatus, cost_usd: Option<f64> },
 }
@@ -242,24 +243,30 @@ impl EarlierCalls {
 }
 
 fn duplicate() -> Bill<'static> {
-    Bill::Decided { status: CostStatus::Duplicate, cost: None, model: None }
+    Bill::Decided { status: CostStatus::Duplicate, cost: None, model: None, other_provider: false }
 }
 
 fn price<'p>(s: &BatchSpan<'_, '_>, u: TokenUsage, prices: &'p PriceTable) -> Bill<'p> {
     if let Some(c) = s.facts.provided_cost {
         return Bill::Decided {
             status: CostStatus::Provided,
-            cost: Some(Cost { input_usd: 0.0, output_usd: 0.0, total_usd: c }),
+            cost: Some(Cost { total_usd: c, ..Cost::default() }),
             model: None,
+            other_provider: false,
         };
     }
     let provider = s.facts.provider.map(|(_, p)| p);
     let found = [s.facts.response_model, s.facts.request_model]
         .into_iter()
         .flatten()
-        .find_map(|(_, m)| prices.lookup(m, provider));
+        .find_map(|(_, m)| prices.lookup_match(m, provider));
     match found {
-        Some((key, p)) => Bill::Decided { status: CostStatus::Priced, cost: Some(cost(p, &u)), model: Some(key) },
-        None => Bill::Decided { status: CostStatus::UnpricedModel, cost: None, model: None },
+        Some(m) => Bill::Decided {
+            status: CostStatus::Priced,
+            cost: Some(cost(m.price, &u, s.end.max(s.start))),
+            model: Some(m.key),
+            other_provider: m.other_provider,
+        },
+        None => Bill::Decided { status: CostStatus::UnpricedModel, cost: None, model: None, other_provider: false },
     }
 }

@@ -68,6 +68,12 @@ impl Sp {
         self.0.start_time_unix_nano = t;
         self
     }
+    /// Starts a second before `t` (Unix nanos) and ends at `t`.
+    pub fn ended_at(mut self, t: u64) -> Sp {
+        self.0.start_time_unix_nano = t - 1_000_000_000;
+        self.0.end_time_unix_nano = t;
+        self
+    }
     /// An OpenAI-style chat call through the OTel GenAI conventions.
     pub fn chat(self, model: &str, input: i64, output: i64) -> Sp {
         self.s("gen_ai.operation.name", "chat")

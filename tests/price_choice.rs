@@ -1,0 +1,135 @@
+//! Which price entry prices a call, shaped like the calls a LiteLLM price file priced wrongly before: the span's
+//! provider's own entry first, the highest long-context step crossed, off-peak hours, whole-request tiers; and the
+//! cost detail written beside the cost.
+mod common;
+use common::*;
+
+fn with_file() -> Processor {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/litellm_price_choice.json");
+    processor(&format!(r#"{{"pricing_file": {:?}}}"#, file.to_str().unwrap()))
+}
+
+fn call(provider: &str, model: &str, input: i64, output: i64) -> Sp {
+    sp(1, 1, 0, "chat")
+        .s("gen_ai.operation.name", "chat")
+        .s("gen_ai.provider.name", provider)
+        .s("gen_ai.request.model", model)
+        .i("gen_ai.usage.input_tokens", input)
+        .i("gen_ai.usage.output_tokens", output)
+}
+
+fn priced(p: &Processor, span: Sp) -> (f64, String) {
+    let out = enrich(p, vec![span]);
+    assert_eq!(out.status(1).as_deref(), Some("priced"));
+    (out.cost(1).unwrap(), out.str(1, "gen_ai.l9.cost.model").unwrap())
+}
+
+fn other_provider_count(p: &Processor) -> u64 {
+    let stats: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
+    stats["priced_other_provider"].as_u64().unwrap()
+}
+
+#[test]
+fn anthropic_call_is_not_priced_from_a_resellers_entry() {
+    // `anthropic/claude-haiku-4-5` is also a routing form of `deepinfra/anthropic/claude-haiku-4-5`, which has no
+    // cache rates: a cached call cost 2.7x its price there.
+    let p = with_file();
+    let out = enrich(
+        &p,
+        vec![call("anthropic", "anthropic/claude-haiku-4-5", 10_000, 200)
+            .i("gen_ai.usage.cache_read.input_tokens", 8_000)
+            .i("gen_ai.usage.cache_write.input_tokens", 1_000)],
+    );
+    let read = 8_000.0 * 1e-7;
+    let write = 1_000.0 * 1.25e-6;
+    close(out.cost(1).unwrap(), 1_000.0 * 1e-6 + read + write + 200.0 * 5e-6);
+    close(out.f64(1, "gen_ai.usage.cost_cache_read_usd").unwrap(), read);
+    close(out.f64(1, "gen_ai.usage.cost_cache_write_usd").unwrap(), write);
+    assert_eq!(out.str(1, "gen_ai.l9.cost.model").as_deref(), Some("claude-haiku-4-5"));
+    assert_eq!(other_provider_count(&p), 0);
+}
+
+#[test]
+fn azure_call_gets_azures_price() {
+    let p = with_file();
+    let (usd, key) = priced(&p, call("azure.ai.openai", "gpt-4-turbo", 1_000, 100));
+    close(usd, 1_000.0 * 1.1e-5 + 100.0 * 3.3e-5);
+    assert_eq!(key, "azure/gpt-4-turbo");
+    let (usd, key) = priced(&p, call("openai", "gpt-4-turbo", 1_000, 100));
+    close(usd, 1_000.0 * 1e-5 + 100.0 * 3e-5);
+    assert_eq!(key, "gpt-4-turbo");
+}
+
+#[test]
+fn vertex_claude_gets_vertexs_long_context_rates() {
+    let p = with_file();
+    let (usd, key) = priced(&p, call("gcp.vertex_ai", "claude-sonnet-4-5@20250929", 250_000, 1_000));
+    close(usd, 250_000.0 * 6e-6 + 1_000.0 * 2.25e-5);
+    assert_eq!(key, "vertex_ai/claude-sonnet-4-5");
+}
+
+#[test]
+fn providers_outside_the_known_families_get_their_own_entry() {
+    let p = with_file();
+    let (usd, key) = priced(&p, call("perplexity", "llama-3.1-70b-instruct", 1_000, 1_000));
+    close(usd, 2_000.0 * 1e-6);
+    assert_eq!(key, "perplexity/llama-3.1-70b-instruct");
+    assert_eq!(other_provider_count(&p), 0);
+}
+
+#[test]
+fn another_providers_entry_is_used_only_when_none_other_exists_and_is_counted() {
+    let p = with_file();
+    let (usd, key) = priced(&p, call("groq", "meta-llama/Llama-3.3-70B-Instruct-Turbo", 1_000, 500));
+    close(usd, 1_500.0 * 8.8e-7);
+    assert_eq!(key, "together_ai/meta-llama/Llama-3.3-70B-Instruct-Turbo", "gen_ai.l9.cost.model says whose");
+    assert_eq!(other_provider_count(&p), 1);
+}
+
+#[test]
+fn the_highest_long_context_step_crossed_applies() {
+    let p = with_file();
+    for (input, rate_in, rate_out) in [(100_000, 2e-7, 5e-7), (200_000, 4e-7, 1e-6), (300_000, 8e-7, 2e-6)] {
+        let (usd, _) = priced(&p, call("xai", "grok-4-fast-reasoning", input, 1_000));
+        close(usd, input as f64 * rate_in + 1_000.0 * rate_out);
+    }
+}
+
+#[test]
+fn off_peak_calls_are_billed_at_the_off_peak_price() {
+    // 2026-08-28 (20,693 days after the epoch); DeepSeek's off-peak window is 16:30-00:30 UTC, by completion time.
+    let day = 20_693u64 * 86_400;
+    let utc = |h: u64, m: u64| (day + h * 3_600 + m * 60) * 1_000_000_000;
+    let p = with_file();
+    let span = |t| {
+        call("deepseek", "deepseek-chat", 10_000, 1_000).i("gen_ai.usage.cache_read.input_tokens", 4_000).ended_at(t)
+    };
+    let (peak, key) = priced(&p, span(utc(10, 0)));
+    assert_eq!(key, "deepseek/deepseek-chat");
+    close(peak, 6_000.0 * 2.7e-7 + 4_000.0 * 7e-8 + 1_000.0 * 1.1e-6);
+    let (off, _) = priced(&p, span(utc(17, 0)));
+    close(off, 6_000.0 * 1.35e-7 + 4_000.0 * 3.5e-8 + 1_000.0 * 5.5e-7);
+    let (after_midnight, _) = priced(&p, span(utc(24, 15)));
+    close(after_midnight, off);
+}
+
+#[test]
+fn entries_priced_only_by_whole_request_tiers_are_priced() {
+    let p = with_file();
+    let (small, key) = priced(&p, call("dashscope", "qwen3-max", 10_000, 1_000));
+    assert_eq!(key, "dashscope/qwen3-max");
+    close(small, 10_000.0 * 1.2e-6 + 1_000.0 * 6e-6);
+    let (mid, _) = priced(&p, call("dashscope", "qwen3-max", 50_000, 1_000));
+    close(mid, 50_000.0 * 2.4e-6 + 1_000.0 * 1.2e-5);
+    let (large, _) = priced(&p, call("dashscope", "qwen3-max", 200_000, 1_000));
+    close(large, 200_000.0 * 3e-6 + 1_000.0 * 1.5e-5);
+}
+
+#[test]
+fn no_cache_parts_without_cache_tokens() {
+    let p = with_file();
+    let out = enrich(&p, vec![call("openai", "gpt-4-turbo", 1_000, 100)]);
+    assert_eq!(out.f64(1, "gen_ai.usage.cost_cache_read_usd"), None);
+    assert_eq!(out.f64(1, "gen_ai.usage.cost_cache_write_usd"), None);
+    assert_eq!(out.str(1, "gen_ai.l9.cost.model").as_deref(), Some("gpt-4-turbo"));
+}
