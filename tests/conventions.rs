@@ -235,6 +235,13 @@ fn kinds_from_each_convention() {
         ("gen_ai.operation.name", "invoke_agent", "agent"),
         ("gen_ai.operation.name", "retrieval", "retriever"),
         ("gen_ai.operation.name", "invoke_workflow", "workflow"),
+        ("gen_ai.operation.name", "handle_conversation_turn", "workflow"),
+        ("gen_ai.operation.name", "plan", "agent"),
+        ("gen_ai.operation.name", "agent_step", "chain"),
+        ("gen_ai.operation.name", "search_memory", "retriever"),
+        ("gen_ai.operation.name", "create_memory", "tool"),
+        ("gen_ai.operation.name", "upsert_memory", "tool"),
+        ("gen_ai.operation.name", "delete_memory", "tool"),
         ("gen_ai.operation.name", "embeddings", "embedding"),
         ("openinference.span.kind", "RERANKER", "reranker"),
         ("openinference.span.kind", "GUARDRAIL", "guardrail"),
@@ -360,4 +367,67 @@ fn sentry_usage_subsets_are_read() {
     // 500 plain input, 4000 cache reads, 500 cache writes; reasoning is billed as output (within the 100).
     close(out.cost(1).unwrap(), per_m(500, 3.0) + per_m(4000, 0.30) + per_m(500, 3.75) + per_m(100, 15.0));
     assert_eq!(out.status(1).as_deref(), Some("priced"));
+}
+
+#[test]
+fn openai_cache_writes_are_priced_at_the_cache_write_rate() {
+    // Responses API usage flattened by an instrumentation: input_tokens_details.{cached_tokens,cache_write_tokens}.
+    let p = processor(
+        r#"{"pricing": {"gpt-5.1": {"input": 1.25, "output": 10, "cache_read": 0.125, "cache_write": 1.5625}}}"#,
+    );
+    let out = one(
+        &p,
+        sp(1, 1, 0, "responses")
+            .s("gen_ai.operation.name", "chat")
+            .s("gen_ai.provider.name", "openai")
+            .s("gen_ai.request.model", "gpt-5.1-2025-11-13")
+            .i("gen_ai.usage.input_tokens", 10_000)
+            .i("gen_ai.usage.output_tokens", 500)
+            .i("gen_ai.usage.input_tokens_details.cached_tokens", 2_000)
+            .i("gen_ai.usage.input_tokens_details.cache_write_tokens", 6_000),
+    );
+    let write = per_m(6_000, 1.5625);
+    close(out.cost(1).unwrap(), per_m(2_000, 1.25) + per_m(2_000, 0.125) + write + per_m(500, 10.0));
+    close(out.f64(1, "gen_ai.usage.cost_cache_write_usd").unwrap(), write);
+    close(out.f64(1, "gen_ai.usage.cost_cache_read_usd").unwrap(), per_m(2_000, 0.125));
+}
+
+#[test]
+fn vercel_ai_sdk_7_agent_sum_is_a_duplicate_of_its_steps_calls() {
+    // invoke_agent -> agent_step -> chat; the agent span carries the SUM of its steps' usage, cache keys included.
+    let p = processor("{}");
+    let chat = |id, parent, input, cached, output| {
+        sp(1, id, parent, "chat gpt-4o")
+            .s("gen_ai.operation.name", "chat")
+            .s("gen_ai.provider.name", "openai")
+            .s("gen_ai.request.model", "gpt-4o")
+            .i("gen_ai.usage.input_tokens", input)
+            .i("gen_ai.usage.cache_read.input_tokens", cached)
+            .i("gen_ai.usage.output_tokens", output)
+    };
+    let out = enrich(
+        &p,
+        vec![
+            sp(1, 1, 0, "invoke_agent weather")
+                .s("gen_ai.operation.name", "invoke_agent")
+                .s("gen_ai.provider.name", "openai")
+                .s("gen_ai.request.model", "gpt-4o")
+                .i("gen_ai.usage.input_tokens", 3_000)
+                .i("gen_ai.usage.cache_read.input_tokens", 1_000)
+                .i("gen_ai.usage.output_tokens", 300),
+            sp(1, 2, 1, "agent_step").s("gen_ai.operation.name", "agent_step"),
+            chat(3, 2, 1_000, 0, 100),
+            sp(1, 4, 1, "agent_step").s("gen_ai.operation.name", "agent_step"),
+            chat(5, 4, 2_000, 1_000, 200),
+        ],
+    );
+    assert_eq!(out.status(1).as_deref(), Some("duplicate"));
+    assert_eq!(out.cost(1), None);
+    assert_eq!(out.str(2, "gen_ai.l9.span.kind").as_deref(), Some("chain"));
+    assert_eq!(out.status(2), None);
+    let first = per_m(1_000, GPT4O_IN) + per_m(100, GPT4O_OUT);
+    let second = per_m(1_000, GPT4O_IN) + per_m(1_000, GPT4O_CACHED) + per_m(200, GPT4O_OUT);
+    close(out.cost(3).unwrap(), first);
+    close(out.cost(5).unwrap(), second);
+    close(out.f64(1, "gen_ai.l9.trace.cost_usd").unwrap(), first + second);
 }

@@ -153,6 +153,7 @@ const FACTS: &[(&str, Fact)] = {
         ("gen_ai.usage.details.cache_read_input_tokens", Tokens(CacheRead, 8)),
         // Sentry's SDKs: subsets of input / output, as in the semantic conventions
         ("gen_ai.usage.input_tokens.cached", Tokens(CacheRead, 9)),
+        ("gen_ai.usage.input_tokens_details.cached_tokens", Tokens(CacheRead, 10)),
         ("gen_ai.usage.cache_creation.input_tokens", Tokens(CacheWrite, 0)),
         ("gen_ai.usage.cache_write.input_tokens", Tokens(CacheWrite, 1)),
         ("gen_ai.usage.cache_creation_input_tokens", Tokens(CacheWrite, 2)),
@@ -164,6 +165,9 @@ const FACTS: &[(&str, Fact)] = {
         ("gen_ai.usage.details.cache_write_tokens", Tokens(CacheWrite, 7)),
         ("gen_ai.usage.details.cache_creation_input_tokens", Tokens(CacheWrite, 8)),
         ("gen_ai.usage.input_tokens.cache_write", Tokens(CacheWrite, 9)),
+        // OpenAI's usage objects flattened (Chat Completions, Responses): cache writes on newer models
+        ("gen_ai.usage.prompt_tokens_details.cache_write_tokens", Tokens(CacheWrite, 10)),
+        ("gen_ai.usage.input_tokens_details.cache_write_tokens", Tokens(CacheWrite, 11)),
         ("gen_ai.usage.reasoning.output_tokens", Tokens(Reasoning, 0)),
         ("gen_ai.usage.reasoning_tokens", Tokens(Reasoning, 1)),
         ("llm.token_count.completion_details.reasoning", Tokens(Reasoning, 2)),

@@ -68,10 +68,13 @@ impl Kind {
             | "text.completions" | "responses" => Kind::Llm,
             "embeddings" | "embedding" => Kind::Embedding,
             "execute_tool" => Kind::Tool,
-            "retrieval" | "retrieve" | "search_memory" => Kind::Retriever,
+            "retrieval" | "retrieve" | "search_memory" | "get_memory" | "list_memories" => Kind::Retriever,
+            // Memory writes act on a store the way a tool call does.
+            "create_memory" | "update_memory" | "upsert_memory" | "delete_memory" => Kind::Tool,
             "rerank" => Kind::Reranker,
             "create_agent" | "invoke_agent" | "plan" => Kind::Agent,
-            "invoke_workflow" => Kind::Workflow,
+            // Proposed: the span around one turn of a conversation is that turn's workflow (its cost roll-up).
+            "invoke_workflow" | "handle_conversation_turn" => Kind::Workflow,
             // Vercel AI SDK 7: one iteration of the agent loop, between invoke_agent and its chat / tool spans.
             "agent_step" => Kind::Chain,
             _ => return None,
