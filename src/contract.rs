@@ -13,6 +13,7 @@ pub const COST_STATUS: &str = "gen_ai.l9.cost.status";
 pub const COST_CACHE_READ_USD: &str = "gen_ai.usage.cost_cache_read_usd";
 pub const COST_CACHE_WRITE_USD: &str = "gen_ai.usage.cost_cache_write_usd";
 pub const COST_MODEL: &str = "gen_ai.l9.cost.model";
+pub const COST_SERVICE_TIER: &str = "gen_ai.l9.cost.service_tier";
 pub const WORKFLOW_TOTAL_COST_USD: &str = "workflow.total_cost_usd";
 pub const WORKFLOW_LLM_CALLS: &str = "workflow.llm_calls";
 pub const WORKFLOW_TOOL_CALLS: &str = "workflow.tool_calls";

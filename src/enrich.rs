@@ -301,11 +301,12 @@ fn write_bill<'p, S: PatchSink>(
     stats: &mut BatchStats<'p>,
     w: &mut SpanWriter<'_, S>,
 ) {
-    let Bill::Decided { status, cost, model, other_provider } = bill else {
+    let Bill::Decided { status, cost, model, other_provider, tier_missing } = bill else {
         return;
     };
     stats.count(*status);
     stats.priced_other_provider += u64::from(*other_provider);
+    stats.service_tier_unpriced += u64::from(*tier_missing);
     if f.has(OutKey::CostStatus) {
         return;
     }
@@ -325,6 +326,9 @@ fn write_bill<'p, S: PatchSink>(
             if let Some(usd) = part.filter(|_| !f.has(key)) {
                 w.out(key, Val::Double(usd));
             }
+        }
+        if let Some(t) = c.service_tier.filter(|_| !f.has(OutKey::CostServiceTier)) {
+            w.out(OutKey::CostServiceTier, Val::Str(t.as_str()));
         }
         if let Some(m) = model {
             if !f.has(OutKey::CostModel) {

@@ -148,6 +148,7 @@ impl Processor {
             "spans_enriched": s.spans_enriched.load(Relaxed),
             "priced": s.priced.load(Relaxed),
             "priced_other_provider": s.priced_other_provider.load(Relaxed),
+            "service_tier_unpriced": s.service_tier_unpriced.load(Relaxed),
             "unpriced_model": s.unpriced_model.load(Relaxed),
             "duplicate": s.duplicate.load(Relaxed),
             "provided": s.provided.load(Relaxed),

@@ -25,6 +25,8 @@ pub struct Stats {
     pub values_unreadable: AtomicU64,
     /// Calls priced from another provider's entry because their own provider has none.
     pub priced_other_provider: AtomicU64,
+    /// Calls served at a service tier their price entry has no rates for, billed at the standard rates.
+    pub service_tier_unpriced: AtomicU64,
     cost_by_model: Mutex<HashMap<String, f64>>,
 }
 
@@ -38,6 +40,7 @@ pub struct BatchStats<'p> {
     pub spans_held: u64,
     pub values_unreadable: u64,
     pub priced_other_provider: u64,
+    pub service_tier_unpriced: u64,
     /// By price-table key (borrowed from the table: nothing is allocated per batch).
     pub cost_by_model: Vec<(&'p str, f64)>,
 }
@@ -73,6 +76,7 @@ impl Stats {
         add(&self.spans_held, b.spans_held);
         add(&self.values_unreadable, b.values_unreadable);
         add(&self.priced_other_provider, b.priced_other_provider);
+        add(&self.service_tier_unpriced, b.service_tier_unpriced);
         if !b.cost_by_model.is_empty() {
             let mut m = self.cost_by_model.lock();
             for (model, usd) in b.cost_by_model {

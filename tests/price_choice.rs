@@ -133,3 +133,46 @@ fn no_cache_parts_without_cache_tokens() {
     assert_eq!(out.f64(1, "gen_ai.usage.cost_cache_write_usd"), None);
     assert_eq!(out.str(1, "gen_ai.l9.cost.model").as_deref(), Some("gpt-4-turbo"));
 }
+
+#[test]
+fn the_tier_the_response_reports_is_billed() {
+    let p = with_file();
+    let gpt = |tiers: &[(&str, &str)]| {
+        let mut s = call("openai", "gpt-5.1", 10_000, 1_000).i("gen_ai.usage.cache_read.input_tokens", 2_000);
+        for (k, v) in tiers {
+            s = s.s(k, v);
+        }
+        enrich(&p, vec![s])
+    };
+    let standard = 8_000.0 * 1.25e-6 + 2_000.0 * 1.25e-7 + 1_000.0 * 1e-5;
+    let priority = 8_000.0 * 2.5e-6 + 2_000.0 * 2.5e-7 + 1_000.0 * 2e-5;
+    // Asked for auto, served at priority: the response wins.
+    let out = gpt(&[("openai.request.service_tier", "auto"), ("openai.response.service_tier", "priority")]);
+    close(out.cost(1).unwrap(), priority);
+    assert_eq!(out.str(1, "gen_ai.l9.cost.service_tier").as_deref(), Some("priority"));
+    // Only the request says: flex (no cache-read rate of its own: the standard one).
+    let out = gpt(&[("gen_ai.request.service_tier", "flex")]);
+    close(out.cost(1).unwrap(), 8_000.0 * 6.25e-7 + 2_000.0 * 1.25e-7 + 1_000.0 * 5e-6);
+    assert_eq!(out.str(1, "gen_ai.l9.cost.service_tier").as_deref(), Some("flex"));
+    // Served at the standard tier: nothing written.
+    let out = gpt(&[("openai.request.service_tier", "priority"), ("openai.response.service_tier", "default")]);
+    close(out.cost(1).unwrap(), standard);
+    assert_eq!(out.str(1, "gen_ai.l9.cost.service_tier"), None);
+    let stats: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
+    assert_eq!(stats["service_tier_unpriced"], 0);
+    // A tier without rates in the entry: standard rates, and counted.
+    let out = gpt(&[("openai.response.service_tier", "batch")]);
+    close(out.cost(1).unwrap(), standard);
+    assert_eq!(out.str(1, "gen_ai.l9.cost.service_tier"), None);
+    let stats: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
+    assert_eq!(stats["service_tier_unpriced"], 1);
+}
+
+#[test]
+fn inline_tier_prices() {
+    let p =
+        processor(r#"{"pricing": {"gpt-4o": {"input": 2.5, "output": 10, "batch": {"input": 1.25, "output": 5}}}}"#);
+    let out = enrich(&p, vec![call("openai", "gpt-4o", 1_000, 100).s("openai.response.service_tier", "batch")]);
+    close(out.cost(1).unwrap(), per_m(1_000, 1.25) + per_m(100, 5.0));
+    assert_eq!(out.str(1, "gen_ai.l9.cost.service_tier").as_deref(), Some("batch"));
+}

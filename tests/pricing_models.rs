@@ -182,7 +182,7 @@ fn pricing_file_errors_name_the_path() {
 fn gpt_4o_with_a_cached_prefix() {
     let table = PriceTable::build(vec![], None, true).unwrap();
     let (_, p) = table.lookup("gpt-4o-2024-08-06", Some("openai")).unwrap();
-    let c = cost(p, &TokenUsage { input: 1000, output: 500, cache_read: 200, ..Default::default() }, 0);
+    let c = cost(p, &TokenUsage { input: 1000, output: 500, cache_read: 200, ..Default::default() }, 0, None);
     close(c.input_usd, 0.00225);
     close(c.output_usd, 0.005);
     close(c.total_usd, 0.00725);
@@ -193,7 +193,12 @@ fn claude_sonnet_4_with_cache_read_and_write() {
     let table = PriceTable::build(vec![], None, true).unwrap();
     let (_, p) = table.lookup("us.anthropic.claude-sonnet-4-20250514-v1:0", Some("aws.bedrock")).unwrap();
     // 10,000 input of which 6,000 read from cache and 3,000 written to it; 800 output.
-    let c = cost(p, &TokenUsage { input: 10_000, output: 800, cache_read: 6_000, cache_write: 3_000, reasoning: 0 }, 0);
+    let c = cost(
+        p,
+        &TokenUsage { input: 10_000, output: 800, cache_read: 6_000, cache_write: 3_000, reasoning: 0 },
+        0,
+        None,
+    );
     let want_input = 1_000.0 * 3.00 / 1e6 + 6_000.0 * 0.30 / 1e6 + 3_000.0 * 3.75 / 1e6;
     close(c.input_usd, want_input);
     close(c.input_usd, 0.01605);
@@ -206,13 +211,13 @@ fn gemini_2_5_pro_above_200k_switches_every_token_class() {
     let table = PriceTable::build(vec![], None, true).unwrap();
     let (_, p) = table.lookup("models/gemini-2.5-pro", Some("gcp.gemini")).unwrap();
     let usage = TokenUsage { input: 250_000, output: 2_000, cache_read: 100_000, ..Default::default() };
-    let c = cost(p, &usage, 0);
+    let c = cost(p, &usage, 0, None);
     close(c.input_usd, 150_000.0 * 2.50 / 1e6 + 100_000.0 * 0.25 / 1e6);
     close(c.output_usd, 2_000.0 * 15.00 / 1e6);
     close(c.total_usd, 0.43);
 
     let below = TokenUsage { input: 200_000, output: 2_000, cache_read: 100_000, ..Default::default() };
-    let c = cost(p, &below, 0);
+    let c = cost(p, &below, 0, None);
     close(c.input_usd, 100_000.0 * 1.25 / 1e6 + 100_000.0 * 0.125 / 1e6);
     close(c.output_usd, 0.02);
 }
@@ -221,7 +226,7 @@ fn gemini_2_5_pro_above_200k_switches_every_token_class() {
 fn gemini_1_5_pro_switches_above_128k() {
     let table = PriceTable::build(vec![], None, true).unwrap();
     let (_, p) = table.lookup("gemini-1.5-pro-002", None).unwrap();
-    let c = cost(p, &TokenUsage { input: 128_001, output: 1_000, ..Default::default() }, 0);
+    let c = cost(p, &TokenUsage { input: 128_001, output: 1_000, ..Default::default() }, 0, None);
     close(c.input_usd, 128_001.0 * 2.50 / 1e6);
     close(c.output_usd, 0.01);
 }
@@ -230,14 +235,18 @@ fn gemini_1_5_pro_switches_above_128k() {
 fn reasoning_priced_separately_when_the_file_says_so() {
     let table = PriceTable::build(vec![], Some(&fixture()), true).unwrap();
     let (_, p) = table.lookup("gemini-2.5-flash-preview-04-17", Some("gemini")).unwrap();
-    let c = cost(p, &TokenUsage { input: 1_000, output: 2_000, reasoning: 1_500, ..Default::default() }, 0);
+    let c = cost(p, &TokenUsage { input: 1_000, output: 2_000, reasoning: 1_500, ..Default::default() }, 0, None);
     close(c.input_usd, 1_000.0 * 1.5e-07);
     close(c.output_usd, 500.0 * 6e-07 + 1_500.0 * 3.5e-06);
 
     // gpt-5.4 in the file switches above 272k; its long-context cache write falls back to the long input rate.
     let (_, p) = table.lookup("gpt-5.4", None).unwrap();
-    let c =
-        cost(p, &TokenUsage { input: 300_000, output: 10, cache_read: 200_000, cache_write: 1_000, reasoning: 0 }, 0);
+    let c = cost(
+        p,
+        &TokenUsage { input: 300_000, output: 10, cache_read: 200_000, cache_write: 1_000, reasoning: 0 },
+        0,
+        None,
+    );
     close(c.input_usd, 99_000.0 * 5e-06 + 200_000.0 * 5e-07 + 1_000.0 * 5e-06);
     close(c.output_usd, 10.0 * 2.25e-05);
 }
@@ -246,7 +255,7 @@ fn reasoning_priced_separately_when_the_file_says_so() {
 fn embeddings_cost_input_only() {
     let table = PriceTable::build(vec![], None, true).unwrap();
     let (_, p) = table.lookup("text-embedding-3-small", Some("openai")).unwrap();
-    let c = cost(p, &TokenUsage { input: 1_000_000, ..Default::default() }, 0);
+    let c = cost(p, &TokenUsage { input: 1_000_000, ..Default::default() }, 0, None);
     close(c.input_usd, 0.02);
     assert_eq!(c.output_usd, 0.0);
 }

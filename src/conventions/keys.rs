@@ -41,6 +41,8 @@ pub enum Fact {
     /// Langfuse's JSON usage object.
     LangfuseUsage,
     ResponseId,
+    /// The service tier a call was served at (response keys rank before request keys).
+    ServiceTier(u8),
     CostUsd,
     CostStatus,
 }
@@ -62,6 +64,7 @@ pub enum OutKey {
     CostCacheRead,
     CostCacheWrite,
     CostModel,
+    CostServiceTier,
     WorkflowTotal,
     WorkflowLlmCalls,
     WorkflowToolCalls,
@@ -184,6 +187,10 @@ const FACTS: &[(&str, Fact)] = {
         ("gen_ai.aggregated_usage.cache_creation.input_tokens", AggregatedTokens(CacheWrite)),
         ("gen_ai.aggregated_usage.reasoning.output_tokens", AggregatedTokens(Reasoning)),
         ("langfuse.observation.usage_details", LangfuseUsage),
+        ("openai.response.service_tier", ServiceTier(0)),
+        ("gen_ai.response.service_tier", ServiceTier(1)),
+        ("openai.request.service_tier", ServiceTier(2)),
+        ("gen_ai.request.service_tier", ServiceTier(3)),
         ("gen_ai.response.id", ResponseId),
         ("ai.response.id", ResponseId),
         ("gen_ai.usage.cost_usd", CostUsd),
@@ -205,6 +212,7 @@ const OUTPUTS: &[(&str, OutKey)] = &[
     (out::COST_CACHE_READ_USD, OutKey::CostCacheRead),
     (out::COST_CACHE_WRITE_USD, OutKey::CostCacheWrite),
     (out::COST_MODEL, OutKey::CostModel),
+    (out::COST_SERVICE_TIER, OutKey::CostServiceTier),
     (out::WORKFLOW_TOTAL_COST_USD, OutKey::WorkflowTotal),
     (out::WORKFLOW_LLM_CALLS, OutKey::WorkflowLlmCalls),
     (out::WORKFLOW_TOOL_CALLS, OutKey::WorkflowToolCalls),

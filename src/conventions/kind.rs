@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn unknown_values_give_no_kind() {
-        assert_eq!(Kind::from_operation("create_memory"), None);
+        assert_eq!(Kind::from_operation("frobnicate"), None);
         assert_eq!(Kind::from_openinference("PROMPT"), None);
         assert_eq!(Kind::from_traceloop("unknown"), None);
     }

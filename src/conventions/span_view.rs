@@ -36,6 +36,7 @@ pub struct SpanFacts<'a> {
     pub response_model: Option<(u8, &'a str)>,
     pub usage: RawUsage,
     pub response_id: Option<&'a str>,
+    pub service_tier: Option<(u8, &'a str)>,
     pub provided_cost: Option<f64>,
     /// The cost status an upstream last9_genai already wrote (a collector tier before this one).
     pub upstream_status: Option<CostStatus>,
@@ -173,13 +174,14 @@ pub fn read_span_into<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize, f:
             Fact::AgentName => names_agent = true,
             Fact::ToolName => names_tool = true,
             Fact::SdkName => openlit = s == "openlit",
-            Fact::Provider(r) | Fact::RequestModel(r) | Fact::ResponseModel(r) => {
+            Fact::Provider(r) | Fact::RequestModel(r) | Fact::ResponseModel(r) | Fact::ServiceTier(r) => {
                 if !matches!(v, AnyValue::Str(_) | AnyValue::Empty) {
                     f.unreadable += 1;
                 }
                 let slot = match fact {
                     Fact::Provider(_) => &mut f.provider,
                     Fact::RequestModel(_) => &mut f.request_model,
+                    Fact::ServiceTier(_) => &mut f.service_tier,
                     _ => &mut f.response_model,
                 };
                 keep_str(slot, r, v);

@@ -6,6 +6,7 @@
 
 use super::model_price::{LongContext, ModelPrice};
 use super::off_peak;
+use super::service_tier::Tiers;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -74,6 +75,7 @@ fn parse_entry(key: &str, spec: &Value) -> Option<ModelPrice> {
         reasoning: rate(spec, "output_cost_per_reasoning_token"),
         long_context: Vec::new(),
         off_peak: off_peak::of_entry(spec),
+        tiers: Tiers::from_litellm(spec),
     };
     // Tiers first, so that a `*_above_` key at the same threshold (the file's flat form) has the last word.
     for t in tiers.iter().filter(|t| t.from > 0) {

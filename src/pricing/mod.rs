@@ -8,6 +8,7 @@
 //! - `provider`: provider families, to prefer a provider-specific price
 //! - `litellm`: the LiteLLM price-file loader
 //! - `off_peak`: time-of-day prices
+//! - `service_tier`: priority / flex / batch rates
 //! - `default_prices`: embedded list prices
 //! - `cost`: the formula
 
@@ -19,7 +20,9 @@ mod model_price;
 mod off_peak;
 mod price_table;
 mod provider;
+mod service_tier;
 
 pub use cost::{cost, Cost, TokenUsage};
 pub use model_price::{LongContext, ModelPrice};
-pub use price_table::PriceTable;
+pub use price_table::{PriceMatch, PriceTable};
+pub use service_tier::ServiceTier;

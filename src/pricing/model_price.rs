@@ -4,6 +4,7 @@
 //! the embedded defaults speak USD per MILLION tokens, like the last9-genai SDK's ModelPricing, and are divided once.
 
 use super::off_peak::OffPeak;
+use super::service_tier::{ServiceTier, TierPrice, TierRates, Tiers};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -33,6 +34,8 @@ pub struct ModelPrice {
     pub long_context: Vec<LongContext>,
     /// Rates that replace the others (whichever long-context step applies) inside time-of-day windows.
     pub off_peak: Option<Box<OffPeak>>,
+    /// Rates of the service tiers the entry prices apart from the standard one.
+    pub tiers: Tiers,
 }
 
 const CLASSES: [&str; 5] = ["input", "output", "cache_read", "cache_write", "reasoning"];
@@ -48,6 +51,7 @@ impl ModelPrice {
             reasoning: None,
             long_context: Vec::new(),
             off_peak: None,
+            tiers: Tiers::default(),
         }
     }
 
@@ -104,17 +108,21 @@ impl ModelPrice {
         })?;
         let mut normal: [Option<f64>; 5] = [None; 5];
         let mut steps: BTreeMap<u64, [Option<f64>; 4]> = BTreeMap::new();
+        let mut tiers = Vec::new();
         for (name, value) in obj {
             let rate = usd_per_million(key, name, value);
             if let Some(i) = CLASSES.iter().position(|c| c == name) {
                 normal[i] = Some(rate?);
             } else if let Some((i, n)) = parse_long_key(name) {
                 steps.entry(n).or_default()[i] = Some(rate?);
+            } else if let Some(tier) = ServiceTier::ALL.into_iter().find(|t| t.as_str() == name) {
+                tiers.push((tier, tier_from_config(&format!("{key}.{name}"), value)?));
             } else {
                 return Err(format!(
                     "{key}.{name}: unknown key; expected one of input, output, cache_read, cache_write, reasoning, \
                      input_above_200k, output_above_200k, cache_read_above_200k, cache_write_above_200k \
-                     (200k may be any threshold in thousands of input tokens, e.g. input_above_128k)"
+                     (200k may be any threshold in thousands of input tokens, e.g. input_above_128k), \
+                     priority, flex, batch (service tiers)"
                 ));
             }
         }
@@ -123,6 +131,9 @@ impl ModelPrice {
         let mut price = ModelPrice::per_million(input, output).with_cache_per_million(normal[2], normal[3]);
         if let Some(r) = normal[4] {
             price = price.with_reasoning_per_million(r);
+        }
+        for (tier, price_of_tier) in tiers {
+            price.tiers.set(tier, price_of_tier);
         }
         for (t, long) in steps {
             // A step that names only some classes keeps the normal rate for the others.
@@ -136,6 +147,37 @@ impl ModelPrice {
         }
         Ok(price)
     }
+}
+
+/// A tier's object in an inline entry: `{"input": 4.25, "output": 17, "input_above_200k": 8.5}`, USD per million
+/// tokens; a class it does not name keeps the standard rate.
+fn tier_from_config(key: &str, v: &Value) -> Result<TierPrice, String> {
+    let obj = v.as_object().ok_or_else(|| {
+        format!("{key}: expected an object of this tier's rates such as {{\"input\": 4.25, \"output\": 17}}, got {v}")
+    })?;
+    let mut base = TierRates::default();
+    let mut long: BTreeMap<u64, TierRates> = BTreeMap::new();
+    for (name, value) in obj {
+        let per_token = usd_per_million(key, name, value)? / PER_MILLION;
+        let slot = |r: &mut TierRates, class: usize| match class {
+            0 => r.input = Some(per_token),
+            1 => r.output = Some(per_token),
+            2 => r.cache_read = Some(per_token),
+            3 => r.cache_write = Some(per_token),
+            _ => r.reasoning = Some(per_token),
+        };
+        if let Some(i) = CLASSES.iter().position(|c| c == name) {
+            slot(&mut base, i);
+        } else if let Some((i, n)) = parse_long_key(name) {
+            slot(long.entry(n).or_default(), i);
+        } else {
+            return Err(format!(
+                "{key}.{name}: unknown key; expected one of input, output, cache_read, cache_write, reasoning, \
+                 or one of the first four with _above_<N>k"
+            ));
+        }
+    }
+    Ok(TierPrice { base, long: long.into_iter().collect() })
 }
 
 /// `cache_read_above_128k` -> (index into LONG_CLASSES, 128_000).
@@ -208,6 +250,22 @@ mod tests {
         assert_eq!(p.long_context_for(128_000), None);
         assert_eq!(p.long_context_for(128_001).map(|l| l.threshold_tokens), Some(128_000));
         assert_eq!(p.long_context_for(2_000_000).map(|l| l.threshold_tokens), Some(1_000_000));
+    }
+
+    #[test]
+    fn service_tiers_inline() {
+        let v = json!({"input": 2.5, "output": 10, "priority": {"input": 4.25, "output": 17, "input_above_200k": 8.5},
+            "flex": {"input": 1.25}});
+        let p = ModelPrice::from_config_json("pricing.gpt-4o", &v).unwrap();
+        let prio = p.tiers.get(ServiceTier::Priority).unwrap();
+        assert_eq!((prio.base.input, prio.base.output, prio.base.cache_read), (Some(4.25e-6), Some(17e-6), None));
+        assert_eq!(prio.long, [(200_000, TierRates { input: Some(8.5e-6), ..Default::default() })]);
+        assert_eq!(p.tiers.get(ServiceTier::Flex).unwrap().base.output, None);
+        assert!(p.tiers.get(ServiceTier::Batch).is_none());
+        let e = ModelPrice::from_config_json("pricing.m", &json!({"input": 1, "output": 2, "priority": {"inptu": 1}}));
+        assert!(e.unwrap_err().starts_with("pricing.m.priority.inptu: unknown key"));
+        let e = ModelPrice::from_config_json("pricing.m", &json!({"input": 1, "output": 2, "batch": 0.5}));
+        assert!(e.unwrap_err().starts_with("pricing.m.batch: expected an object"));
     }
 
     #[test]

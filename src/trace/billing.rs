@@ -3,14 +3,14 @@
 
 use super::tree::{BatchSpan, Tree};
 use crate::contract::CostStatus;
-use crate::pricing::{cost, Cost, PriceTable, TokenUsage};
+use crate::pricing::{cost, Cost, PriceTable, ServiceTier, TokenUsage};
 use crate::state::{response_key, Billing, CallPrint, SpanMap, SpanSet};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bill<'p> {
     /// We decide and write the status (and, when priced, the cost keys). `other_provider`: priced from another
     /// provider's entry, the span's own provider having none.
-    Decided { status: CostStatus, cost: Option<Cost>, model: Option<&'p str>, other_provider: bool },
+    Decided { status: CostStatus, cost: Option<Cost>, model: Option<&'p str>, other_provider: bool, tier_missing: bool },
     /// An upstream last9_genai already decided; its attributes stay, its cost still counts in roll-ups.
     Upstream { status: CostStatus, cost_usd: Option<f64> },
 }
@@ -243,7 +243,7 @@ impl EarlierCalls {
 }
 
 fn duplicate() -> Bill<'static> {
-    Bill::Decided { status: CostStatus::Duplicate, cost: None, model: None, other_provider: false }
+    Bill::Decided { status: CostStatus::Duplicate, cost: None, model: None, other_provider: false, tier_missing: false }
 }
 
 fn price<'p>(s: &BatchSpan<'_, '_>, u: TokenUsage, prices: &'p PriceTable) -> Bill<'p> {
@@ -253,20 +253,32 @@ fn price<'p>(s: &BatchSpan<'_, '_>, u: TokenUsage, prices: &'p PriceTable) -> Bi
             cost: Some(Cost { total_usd: c, ..Cost::default() }),
             model: None,
             other_provider: false,
+            tier_missing: false,
         };
     }
     let provider = s.facts.provider.map(|(_, p)| p);
+    let tier = s.facts.service_tier.and_then(|(_, t)| ServiceTier::from_reported(t));
     let found = [s.facts.response_model, s.facts.request_model]
         .into_iter()
         .flatten()
         .find_map(|(_, m)| prices.lookup_match(m, provider));
     match found {
-        Some(m) => Bill::Decided {
-            status: CostStatus::Priced,
-            cost: Some(cost(m.price, &u, s.end.max(s.start))),
-            model: Some(m.key),
-            other_provider: m.other_provider,
+        Some(m) => {
+            let c = cost(m.price, &u, s.end.max(s.start), tier);
+            Bill::Decided {
+                status: CostStatus::Priced,
+                cost: Some(c),
+                model: Some(m.key),
+                other_provider: m.other_provider,
+                tier_missing: tier.is_some() && c.service_tier.is_none(),
+            }
+        }
+        None => Bill::Decided {
+            status: CostStatus::UnpricedModel,
+            cost: None,
+            model: None,
+            other_provider: false,
+            tier_missing: false,
         },
-        None => Bill::Decided { status: CostStatus::UnpricedModel, cost: None, model: None, other_provider: false },
     }
 }
