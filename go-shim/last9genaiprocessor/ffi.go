@@ -1,14 +1,20 @@
 package last9genaiprocessor
 
-// The only file that talks to the Rust core. It links the core's STATIC library: `make rust-lib` copies
-// target/release/liblast9_genai.a alone into build/lib, so the linker cannot pick the .so and the collector binary
-// needs no shared library of ours at run time. The linux flags are the core's native dependencies, as printed by
-// `cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs`.
+// The only file that talks to the Rust core. It links the core's STATIC library, found inside this Go module:
+// go-shim/include (the C header) and go-shim/lib (liblast9_genai.a alone, so the linker cannot pick a .so). In this
+// repository both are symlinks, to include/ and to build/lib (where `make rust-lib` copies
+// target/release/liblast9_genai.a); `make shim-dist` copies the module with the real files in their place, for
+// collectors built elsewhere. The collector binary needs no shared library of ours at run time.
+//
+// The linux flags are the core's native dependencies, as printed by
+// `cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs`, with one change: gcc_eh (the
+// unwinder's static archive) instead of gcc_s (its shared library), so that the same flags link a dynamic binary and
+// a fully static one (`-extldflags=-static`; there is no static libgcc_s). Rust's unwinder needs one or the other.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../build/lib -llast9_genai
-#cgo linux LDFLAGS: -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+#cgo CFLAGS: -I${SRCDIR}/../include
+#cgo LDFLAGS: -L${SRCDIR}/../lib -llast9_genai
+#cgo linux LDFLAGS: -lgcc_eh -lutil -lrt -lpthread -lm -ldl -lc
 #include <stdlib.h>
 #include "last9_genai.h"
 */

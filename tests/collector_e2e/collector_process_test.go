@@ -28,6 +28,10 @@ type collector struct {
 	dir                                         string
 	grpcPort, httpPort, healthPort, metricsPort int
 	exited                                      chan error
+	// Optional: another binary than -collector; a command it runs under (chroot --userspec=U:G ROOT, where binary
+	// is then the path inside ROOT); the working directory.
+	binary, workDir string
+	prefix          []string
 }
 
 // lockedBuffer collects the collector's output; it is written by exec's copy goroutine while tests read it.
@@ -144,14 +148,19 @@ func newCollector(t *testing.T, dir string) *collector {
 // c.healthPort) answers.
 func (c *collector) launch(t *testing.T, args, env []string) {
 	t.Helper()
-	bin, err := filepath.Abs(*collectorBinary)
-	if err != nil {
-		t.Fatal(err)
+	bin := c.binary
+	if bin == "" {
+		var err error
+		if bin, err = filepath.Abs(*collectorBinary); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("collector binary: %v (build it with `make collector`)", err)
+		}
 	}
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("collector binary: %v (build it with `make collector`)", err)
-	}
-	c.cmd = exec.Command(bin, args...)
+	argv := append(append(append([]string{}, c.prefix...), bin), args...)
+	c.cmd = exec.Command(argv[0], argv[1:]...)
+	c.cmd.Dir = c.workDir
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout = c.log
 	c.cmd.Stderr = c.log
@@ -164,7 +173,7 @@ func (c *collector) launch(t *testing.T, args, env []string) {
 	t.Cleanup(func() {
 		c.kill()
 		if t.Failed() {
-			t.Logf("collector log (%s):\n%s", strings.Join(args, " "), c.log.String())
+			t.Logf("collector log (%s):\n%s", strings.Join(argv, " "), c.log.String())
 		}
 	})
 	c.waitHealthy(t)
