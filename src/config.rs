@@ -25,6 +25,8 @@ pub struct Config {
     pub pricing: Vec<(String, ModelPrice)>,
     pub pricing_file: Option<PathBuf>,
     pub use_default_pricing: bool,
+    /// (alias, model) as configured under `model_aliases`.
+    pub model_aliases: Vec<(String, String)>,
     pub aliases: AliasLists,
     pub max_conversations: usize,
     pub conversation_ttl: Duration,
@@ -82,6 +84,7 @@ impl Default for Config {
             pricing: Vec::new(),
             pricing_file: None,
             use_default_pricing: true,
+            model_aliases: Vec::new(),
             aliases: AliasLists {
                 conversation: strings(DEFAULT_CONVERSATION_KEYS),
                 user: strings(DEFAULT_USER_KEYS),
@@ -105,6 +108,7 @@ const KEYS: &[&str] = &[
     "pricing",
     "pricing_file",
     "use_default_pricing",
+    "model_aliases",
     "conversation_id_keys",
     "user_id_keys",
     "workflow_id_keys",
@@ -193,6 +197,21 @@ impl Config {
                             ModelPrice::from_config_json(&format!("pricing.{model}"), price).map_err(ConfigError)?;
                         c.pricing.push((model.clone(), p));
                     }
+                }
+                "model_aliases" => {
+                    let Value::Object(pairs) = v else {
+                        return err(format!("model_aliases: expected an object of name -> model, got {}", show(v)));
+                    };
+                    for (alias, model) in pairs {
+                        let Some(model) = model.as_str() else {
+                            return err(format!(
+                                "model_aliases.{alias}: expected a model name string, got {}",
+                                show(model)
+                            ));
+                        };
+                        c.model_aliases.push((alias.clone(), model.to_owned()));
+                    }
+                    crate::pricing::ModelAliases::new(&c.model_aliases, "model_aliases").map_err(ConfigError)?;
                 }
                 "pricing_file" => match v.as_str() {
                     Some("") => c.pricing_file = None,

@@ -7,7 +7,7 @@ use crate::config::{Config, ConfigError};
 use crate::contract::FIXED_VALUES;
 use crate::conventions::KeyTable;
 use crate::enrich::enrich_batch;
-use crate::pricing::PriceTable;
+use crate::pricing::{ModelAliases, PriceTable};
 use crate::records::{RecordBatch, RecordPatches};
 use crate::state::{CheckpointError, Limits, Restored, State};
 use crate::stats::Stats;
@@ -26,7 +26,9 @@ impl Processor {
     pub fn new(config: Config) -> Result<Processor, ConfigError> {
         let prices =
             PriceTable::build(config.pricing.clone(), config.pricing_file.as_deref(), config.use_default_pricing)
-                .map_err(|e| ConfigError(format!("pricing_file: {e}")))?;
+                .map_err(|e| ConfigError(format!("pricing_file: {e}")))?
+                .with_aliases(ModelAliases::new(&config.model_aliases, "model_aliases").map_err(ConfigError)?)
+                .map_err(ConfigError)?;
         let state = State::new(Limits {
             max_traces: config.max_traces,
             trace_ttl: config.trace_ttl,

@@ -176,3 +176,27 @@ fn inline_tier_prices() {
     close(out.cost(1).unwrap(), per_m(1_000, 1.25) + per_m(100, 5.0));
     assert_eq!(out.str(1, "gen_ai.l9.cost.service_tier").as_deref(), Some("batch"));
 }
+
+#[test]
+fn model_aliases_price_deployments_and_inference_profiles() {
+    let p = processor(
+        r#"{"model_aliases": {"prod-chat": "gpt-4o",
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/*": "claude-sonnet-4"}}"#,
+    );
+    let out = enrich(&p, vec![call("azure.ai.openai", "prod-chat", 1_000, 100)]);
+    close(out.cost(1).unwrap(), per_m(1_000, 2.5) + per_m(100, 10.0));
+    assert_eq!(out.str(1, "gen_ai.l9.cost.model").as_deref(), Some("gpt-4o"));
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3";
+    let out = enrich(&p, vec![call("aws.bedrock", arn, 1_000, 100)]);
+    close(out.cost(1).unwrap(), per_m(1_000, 3.0) + per_m(100, 15.0));
+    assert_eq!(out.str(1, "gen_ai.l9.cost.model").as_deref(), Some("claude-sonnet-4"));
+}
+
+#[test]
+fn an_alias_to_an_unpriced_model_is_a_config_error() {
+    let error = |json: &[u8]| last9_genai::Processor::from_json(json).err().expect("config error").to_string();
+    let e = error(br#"{"model_aliases": {"prod-chat": "gpt-99"}}"#);
+    assert_eq!(e, r#"last9_genai config: model_aliases.prod-chat: no price for "gpt-99" (add it under pricing)"#);
+    let e = error(br#"{"model_aliases": {"prod-chat": 4}}"#);
+    assert_eq!(e, "last9_genai config: model_aliases.prod-chat: expected a model name string, got 4");
+}

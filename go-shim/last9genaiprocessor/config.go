@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -23,6 +21,9 @@ type Config struct {
 	PricingFile string `mapstructure:"pricing_file"`
 	// UseDefaultPricing turns the price table embedded in the core on or off.
 	UseDefaultPricing bool `mapstructure:"use_default_pricing"`
+	// ModelAliases maps names that carry no model (an Azure deployment, a Bedrock application inference profile
+	// ARN; a key ending in * is a prefix) to the priced model they run.
+	ModelAliases map[string]string `mapstructure:"model_aliases"`
 
 	// The alias lists say where ids are found. Unset or empty means the core's built-in list; a non-empty list
 	// replaces the built-in one (it does not extend it).
@@ -77,18 +78,11 @@ type WaitForRootConfig struct {
 }
 
 // ModelPrice is one model's price in USD per million tokens, by token class: input and output (required),
-// cache_read, cache_write, reasoning, and the long-context rates <class>_above_<N>k (e.g. input_above_200k) that
-// replace the normal ones for a whole request above N thousand input tokens. A missing cache or reasoning price falls
-// back (in the core) to the input or output price. It is a map so that any threshold the core accepts (Gemini 1.5
-// switches above 128k) can be written without a field per threshold.
-type ModelPrice map[string]float64
-
-// priceClasses are the token classes of a price; longContextClasses those that may have an _above_<N>k rate.
-var (
-	priceClasses       = []string{"input", "output", "cache_read", "cache_write", "reasoning"}
-	longContextClasses = []string{"input", "output", "cache_read", "cache_write"}
-	longContextKey     = regexp.MustCompile(`^(input|output|cache_read|cache_write)_above_([1-9][0-9]*)k$`)
-)
+// cache_read, cache_write, reasoning, the long-context rates <class>_above_<N>k (e.g. input_above_200k) that
+// replace the normal ones for a whole request above N thousand input tokens, and the service tiers priority, flex
+// and batch (each an object of the same rates). It is passed to the core as written: the core owns the grammar
+// (README "Configuration reference"), and Validate reports the core's message.
+type ModelPrice map[string]any
 
 // maxTTL is the longest state lifetime the core accepts (one year); maxStateMiB its largest budget (1 TiB).
 // maxRootWait the longest a span may wait for its trace's root.
@@ -110,38 +104,10 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
 
-	models := make([]string, 0, len(cfg.Pricing))
-	for model := range cfg.Pricing {
-		models = append(models, model)
-	}
-	sort.Strings(models) // stable error order
-	for _, model := range models {
-		if model == "" {
-			bad("pricing", "model name must not be empty")
-			continue
-		}
-		price := cfg.Pricing[model]
-		for _, required := range []string{"input", "output"} {
-			if _, ok := price[required]; !ok {
-				bad("pricing::"+model+"::"+required, "required (USD per million tokens)")
-			}
-		}
-		classes := make([]string, 0, len(price))
-		for class := range price {
-			classes = append(classes, class)
-		}
-		sort.Strings(classes)
-		for _, class := range classes {
-			key, v := "pricing::"+model+"::"+class, price[class]
-			switch {
-			case !slices.Contains(priceClasses, class) && !longContextKey.MatchString(class):
-				bad(key, "unknown price; want one of %s, or <class>_above_<N>k for %s",
-					strings.Join(priceClasses, ", "), strings.Join(longContextClasses, ", "))
-			case math.IsNaN(v) || math.IsInf(v, 0):
-				bad(key, "must be a finite number")
-			case v < 0:
-				bad(key, "must be >= 0")
-			}
+	// YAML allows .nan and .inf, which JSON cannot carry to the core: the one price rule checked here.
+	for _, model := range sortedKeys(cfg.Pricing) {
+		for _, path := range nonFinite(cfg.Pricing[model], "pricing::"+model) {
+			bad(path, "must be a finite number")
 		}
 	}
 
@@ -203,5 +169,56 @@ func (cfg *Config) Validate() error {
 			bad(ttl.key, "must be from 1s to %s, got %s", maxTTL, ttl.value)
 		}
 	}
+	if len(errs) == 0 {
+		if err := cfg.checkWithCore(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// checkWithCore builds (and frees) a core from this configuration, so that prices, price files and model aliases
+// are judged by the one grammar that will run them; its message names the key (in the core's dotted form).
+func (cfg *Config) checkWithCore() error {
+	doc, err := cfg.coreJSON()
+	if err != nil {
+		return err
+	}
+	c, err := newCore(doc)
+	if err != nil {
+		var ce *coreError
+		if errors.As(err, &ce) && ce.msg != "" {
+			return errors.New(strings.TrimPrefix(ce.msg, "last9_genai config: "))
+		}
+		return err
+	}
+	c.close()
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// nonFinite lists the paths of NaN and infinite numbers in a price (tiers included).
+func nonFinite(p map[string]any, at string) []string {
+	var out []string
+	for _, k := range sortedKeys(p) {
+		switch v := p[k].(type) {
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				out = append(out, at+"::"+k)
+			}
+		case map[string]any:
+			out = append(out, nonFinite(v, at+"::"+k)...)
+		case ModelPrice:
+			out = append(out, nonFinite(v, at+"::"+k)...)
+		}
+	}
+	return out
 }

@@ -76,8 +76,8 @@ func TestLoadConfig(t *testing.T) {
 			c.WaitForRoot.Timeout = 0
 			return c
 		}()},
-		{name: "negative_price", wantErr: "pricing::gpt-4o::input: must be >= 0"},
-		{name: "missing_output", wantErr: "pricing::acme-chat-1::output: required (USD per million tokens)"},
+		{name: "negative_price", wantErr: "pricing.gpt-4o.input: expected a non-negative number of USD per million tokens, got -1"},
+		{name: "missing_output", wantErr: "pricing.acme-chat-1.output: required (USD per million tokens)"},
 		{name: "missing_pricing_file", wantErr: "pricing_file: stat testdata/does-not-exist.json: no such file or directory"},
 		{name: "zero_limits", wantErr: "max_conversations: must be > 0, got 0\nmax_traces: must be > 0, got -5\nmax_remembered_spans: must be > 0, got 0\nmax_state_mib: must be from 1 to 1048576, got 0"},
 		{name: "short_ttls", wantErr: "conversation_ttl: must be from 1s to 8760h0m0s, got 500ms\ntrace_ttl: must be from 1s to 8760h0m0s, got 0s"},
@@ -102,18 +102,39 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// TestValidateEachPriceField names every price key in its error, and rejects NaN and infinities that YAML allows.
+// TestValidateEachPriceField names every price key in its error (the core's message), and rejects NaN and
+// infinities that YAML allows and JSON cannot carry.
 func TestValidateEachPriceField(t *testing.T) {
 	for _, key := range []string{"input", "output", "cache_read", "cache_write", "reasoning", "input_above_200k",
 		"output_above_200k", "cache_read_above_200k", "cache_write_above_200k", "input_above_128k"} {
-		for value, msg := range map[float64]string{-0.01: "must be >= 0", nan(): "must be a finite number", inf(): "must be a finite number"} {
-			p := ModelPrice{"input": 1, "output": 2}
+		for value, msg := range map[float64]string{
+			-0.01: "pricing.m." + key + ": expected a non-negative number of USD per million tokens, got -0.01",
+			nan(): "pricing::m::" + key + ": must be a finite number",
+			inf(): "pricing::m::" + key + ": must be a finite number",
+		} {
+			p := ModelPrice{"input": 1.0, "output": 2.0}
 			p[key] = value
 			cfg := createDefaultConfig().(*Config)
 			cfg.Pricing = map[string]ModelPrice{"m": p}
-			assert.EqualError(t, cfg.Validate(), "pricing::m::"+key+": "+msg)
+			assert.EqualError(t, cfg.Validate(), msg)
 		}
 	}
+}
+
+// TestValidateTiersAndAliases: service tiers are nested prices, and an alias must lead to a priced model.
+func TestValidateTiersAndAliases(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Pricing = map[string]ModelPrice{"gpt-4o": {"input": 2.5, "output": 10.0,
+		"priority": map[string]any{"input": 4.25, "output": 17.0}}}
+	cfg.ModelAliases = map[string]string{"prod-chat": "gpt-4o"}
+	assert.NoError(t, cfg.Validate())
+
+	cfg.Pricing["gpt-4o"]["flex"] = map[string]any{"input": inf()}
+	assert.EqualError(t, cfg.Validate(), "pricing::gpt-4o::flex::input: must be a finite number")
+	delete(cfg.Pricing["gpt-4o"], "flex")
+
+	cfg.ModelAliases = map[string]string{"prod-chat": "gpt-99"}
+	assert.EqualError(t, cfg.Validate(), `model_aliases.prod-chat: no price for "gpt-99" (add it under pricing)`)
 }
 
 func TestValidateOtherErrors(t *testing.T) {
@@ -123,16 +144,15 @@ func TestValidateOtherErrors(t *testing.T) {
 	}{
 		"empty model name": {func(c *Config) {
 			c.Pricing = map[string]ModelPrice{"": {"input": 1, "output": 1}}
-		}, "pricing: model name must not be empty"},
+		}, "pricing: a model name is empty"},
 		"missing input and output": {func(c *Config) {
 			c.Pricing = map[string]ModelPrice{"m": {}}
-		}, "pricing::m::input: required (USD per million tokens)\npricing::m::output: required (USD per million tokens)"},
+		}, "pricing.m.input: required (USD per million tokens)"},
 		"unknown price key": {func(c *Config) {
-			c.Pricing = map[string]ModelPrice{"m": {"input": 1, "output": 1, "reasoning_above_200k": 1, "image": 1}}
-		}, "pricing::m::image: unknown price; want one of input, output, cache_read, cache_write, reasoning, or " +
-			"<class>_above_<N>k for input, output, cache_read, cache_write\n" +
-			"pricing::m::reasoning_above_200k: unknown price; want one of input, output, cache_read, cache_write, " +
-			"reasoning, or <class>_above_<N>k for input, output, cache_read, cache_write"},
+			c.Pricing = map[string]ModelPrice{"m": {"input": 1, "output": 1, "image": 1}}
+		}, "pricing.m.image: unknown key; expected one of input, output, cache_read, cache_write, reasoning, " +
+			"input_above_200k, output_above_200k, cache_read_above_200k, cache_write_above_200k (200k may be any " +
+			"threshold in thousands of input tokens, e.g. input_above_128k), priority, flex, batch (service tiers)"},
 		"blank alias": {func(c *Config) { c.ConversationIDKeys = []string{"  "} }, "conversation_id_keys: entry 0 is empty"},
 		"pricing file is a directory": {func(c *Config) { c.PricingFile = "testdata" },
 			"pricing_file: testdata is a directory, want a LiteLLM JSON price file"},

@@ -9,6 +9,7 @@ type coreConfig struct {
 	Pricing                map[string]ModelPrice `json:"pricing,omitempty"`
 	PricingFile            string                `json:"pricing_file,omitempty"`
 	UseDefaultPricing      bool                  `json:"use_default_pricing"`
+	ModelAliases           map[string]string     `json:"model_aliases,omitempty"`
 	ConversationIDKeys     []string              `json:"conversation_id_keys,omitempty"`
 	UserIDKeys             []string              `json:"user_id_keys,omitempty"`
 	WorkflowIDKeys         []string              `json:"workflow_id_keys,omitempty"`
@@ -28,6 +29,7 @@ func (cfg *Config) coreJSON() ([]byte, error) {
 	cc := coreConfig{
 		PricingFile:            cfg.PricingFile,
 		UseDefaultPricing:      cfg.UseDefaultPricing,
+		ModelAliases:           cfg.ModelAliases,
 		ConversationIDKeys:     cfg.ConversationIDKeys,
 		UserIDKeys:             cfg.UserIDKeys,
 		WorkflowIDKeys:         cfg.WorkflowIDKeys,

@@ -221,22 +221,33 @@ func TestCoreConfigErrorFailsCreate(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte("{not json"), 0o600))
 	cfg := createDefaultConfig().(*Config)
 	cfg.PricingFile = bad
-	require.NoError(t, cfg.Validate(), "the file exists; only the core can tell it is not JSON")
-	_, err := NewFactory().CreateTraces(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, nil)
+	// Validate asks the core, so the collector refuses the configuration before start-up, with the core's words.
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Equal(t, "pricing_file: "+bad+": not valid JSON: key must be a string at line 1 column 2", err.Error())
+	_, err = NewFactory().CreateTraces(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "pricing_file")
 
 	_, err = newCore([]byte(`{"max_traces": 0}`))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "max_traces")
+}
 
-	// Only the core checks that one model's long-context rates share one threshold.
-	cfg = createDefaultConfig().(*Config)
-	cfg.Pricing = map[string]ModelPrice{"m": {"input": 1, "output": 2, "input_above_128k": 2, "output_above_200k": 4}}
+// TestValidateSaysWhatTheCoreSays: for the same bad prices, the collector's Validate and the core report one message.
+func TestValidateSaysWhatTheCoreSays(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Pricing = map[string]ModelPrice{"m": {"input": 1.0, "output": 2.0, "input_above_0k": 3.0}}
+	doc, err := cfg.coreJSON()
+	require.NoError(t, err)
+	_, coreErr := newCore(doc)
+	var ce *coreError
+	require.ErrorAs(t, coreErr, &ce)
+	assert.Equal(t, "last9_genai config: "+cfg.Validate().Error(), ce.msg)
+
+	// Several long-context steps on one model are one valid price.
+	cfg.Pricing = map[string]ModelPrice{"m": {"input": 1.0, "output": 2.0, "input_above_128k": 2.0, "output_above_200k": 4.0}}
 	require.NoError(t, cfg.Validate())
-	_, err = NewFactory().CreateTraces(context.Background(), processortest.NewNopSettings(metadata.Type), cfg, nil)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "pricing.m")
 }
 
 func TestTelemetryFromCoreStats(t *testing.T) {

@@ -7,6 +7,7 @@
 //! - `model_match`: the normalised forms of a model name (routing prefixes, Bedrock ids, dates)
 //! - `provider`: provider families, to prefer a provider-specific price
 //! - `litellm`: the LiteLLM price-file loader
+//! - `model_alias`: deployment and inference-profile names standing for a model
 //! - `off_peak`: time-of-day prices
 //! - `service_tier`: priority / flex / batch rates
 //! - `default_prices`: embedded list prices
@@ -15,6 +16,7 @@
 mod cost;
 mod default_prices;
 mod litellm;
+mod model_alias;
 mod model_match;
 mod model_price;
 mod off_peak;
@@ -23,6 +25,7 @@ mod provider;
 mod service_tier;
 
 pub use cost::{cost, Cost, TokenUsage};
+pub use model_alias::ModelAliases;
 pub use model_price::{LongContext, ModelPrice};
 pub use price_table::{PriceMatch, PriceTable};
 pub use service_tier::ServiceTier;

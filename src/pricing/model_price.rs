@@ -188,7 +188,8 @@ fn parse_long_key(name: &str) -> Option<(usize, u64)> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let thousands: u64 = digits.parse().ok()?;
+    // Above 0k would be every request: a typo, not a price.
+    let thousands: u64 = digits.parse().ok().filter(|&k| k > 0)?;
     Some((i, thousands.checked_mul(1000)?))
 }
 
@@ -286,7 +287,7 @@ mod tests {
         let e = ModelPrice::from_config_json("pricing.gpt-4o", &json!(2.5)).unwrap_err();
         assert!(e.starts_with("pricing.gpt-4o: expected an object"), "{e}");
 
-        for bad in ["input_above_k", "input_above_200", "reasoning_above_200k", "input_above_2x0k"] {
+        for bad in ["input_above_k", "input_above_200", "reasoning_above_200k", "input_above_2x0k", "input_above_0k"] {
             let v = json!({"input": 1, "output": 2, bad: 1});
             let e = ModelPrice::from_config_json("pricing.m", &v).unwrap_err();
             assert!(e.starts_with(&format!("pricing.m.{bad}: unknown key")), "{e}");

@@ -8,6 +8,7 @@
 
 use super::default_prices::default_prices;
 use super::litellm;
+use super::model_alias::ModelAliases;
 use super::model_match::{ascii_lowercase, dotted_variant, lookup_forms, registration_forms, variant_forms, Forms};
 use super::model_price::ModelPrice;
 use super::provider::Family;
@@ -89,6 +90,7 @@ pub struct PriceTable {
     has_inline: bool,
     file_loaded: usize,
     file_skipped: usize,
+    aliases: ModelAliases,
 }
 
 const STACK_LOWERCASE: usize = 128;
@@ -154,7 +156,7 @@ impl PriceTable {
                 (Box::from(name), ids.into_boxed_slice())
             })
             .collect();
-        PriceTable { entries, exact, by_name, has_inline, file_loaded, file_skipped }
+        PriceTable { entries, exact, by_name, has_inline, file_loaded, file_skipped, aliases: ModelAliases::default() }
     }
 
     /// The price for a span's model name, and the table key that matched (the "model" label of metrics).
@@ -171,6 +173,7 @@ impl PriceTable {
     /// then its family's, then the vendor's unprefixed key, then another provider's); then the more specific form;
     /// then the key that IS that form, the most authoritative source and the shortest key.
     pub fn lookup_match(&self, model: &str, provider: Option<&str>) -> Option<PriceMatch<'_>> {
+        let model = self.aliases.resolve(model).unwrap_or(model);
         let mut pbuf = [0u8; PROVIDER_LOWERCASE];
         let lower_provider = provider.map(str::trim).filter(|p| !p.is_empty() && p.len() <= PROVIDER_LOWERCASE);
         let lower_provider = lower_provider.map(|p| ascii_lowercase(p, &mut pbuf));
@@ -202,6 +205,18 @@ impl PriceTable {
     fn answer(&self, i: u32, want: &Want<'_>, provider_named: bool) -> PriceMatch<'_> {
         let e = &self.entries[i as usize];
         PriceMatch { key: &e.key, price: &e.price, other_provider: provider_named && e.fit(want) == FIT_OTHER_PROVIDER }
+    }
+
+    /// Prices names that carry no model as the model they stand for; fails naming an alias whose model has no
+    /// price, which would otherwise leave every call through it unpriced without a word.
+    pub fn with_aliases(mut self, aliases: ModelAliases) -> Result<PriceTable, String> {
+        for (alias, model) in aliases.targets() {
+            if self.lookup(model, None).is_none() {
+                return Err(format!("model_aliases.{alias}: no price for {model:?} (add it under pricing)"));
+            }
+        }
+        self.aliases = aliases;
+        Ok(self)
     }
 
     pub fn len(&self) -> usize {
