@@ -256,7 +256,8 @@ func TestTelemetryFromCoreStats(t *testing.T) {
 	p, _ := newTestProcessor(t, nil, tel)
 	require.NoError(t, p.ConsumeTraces(context.Background(), batch(
 		span{trace: 1, id: 1, name: "turn", attrs: map[string]any{"gen_ai.conversation.id": "c"}},
-		span{trace: 1, id: 2, parent: 1, name: "chat", attrs: chat("gpt-4o", 1000, 100)},
+		// Served at flex, which the embedded gpt-4o price has no rates for: standard rates, counted.
+		span{trace: 1, id: 2, parent: 1, name: "chat", attrs: with(chat("gpt-4o", 1000, 100), "openai.response.service_tier", "flex")},
 		span{trace: 1, id: 3, parent: 1, name: "chat unknown", attrs: chat(unpricedModelName, 1, 1)},
 	)))
 	opts := []metricdatatest.Option{metricdatatest.IgnoreTimestamp()}
@@ -268,6 +269,8 @@ func TestTelemetryFromCoreStats(t *testing.T) {
 	metadatatest.AssertEqualProcessorLast9GenaiSpansSeen(t, tel, count(3), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiSpansPriced(t, tel, count(1), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiSpansUnpricedModel(t, tel, count(1), opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiSpansServiceTierUnpriced(t, tel, count(1), opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiSpansPricedOtherProvider(t, tel, count(0), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiConversationsTracked(t, tel, count(1), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiCost(t, tel, []metricdata.DataPoint[float64]{{
 		Attributes: attribute.NewSet(id, attribute.String("model", "gpt-4o")),

@@ -158,6 +158,8 @@ type coreStats struct {
 	SpansSeen             int64              `json:"spans_seen"`
 	SpansEnriched         int64              `json:"spans_enriched"`
 	Priced                int64              `json:"priced"`
+	PricedOtherProvider   int64              `json:"priced_other_provider"`
+	ServiceTierUnpriced   int64              `json:"service_tier_unpriced"`
 	UnpricedModel         int64              `json:"unpriced_model"`
 	Duplicate             int64              `json:"duplicate"`
 	Provided              int64              `json:"provided"`

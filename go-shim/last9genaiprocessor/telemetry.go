@@ -61,6 +61,8 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, hold *holdB
 		tb.RegisterProcessorLast9GenaiSpansSeenCallback(fromStats(func(s coreStats) int64 { return s.SpansSeen })),
 		tb.RegisterProcessorLast9GenaiSpansEnrichedCallback(fromStats(func(s coreStats) int64 { return s.SpansEnriched })),
 		tb.RegisterProcessorLast9GenaiSpansPricedCallback(fromStats(func(s coreStats) int64 { return s.Priced })),
+		tb.RegisterProcessorLast9GenaiSpansPricedOtherProviderCallback(fromStats(func(s coreStats) int64 { return s.PricedOtherProvider })),
+		tb.RegisterProcessorLast9GenaiSpansServiceTierUnpricedCallback(fromStats(func(s coreStats) int64 { return s.ServiceTierUnpriced })),
 		tb.RegisterProcessorLast9GenaiSpansUnpricedModelCallback(fromStats(func(s coreStats) int64 { return s.UnpricedModel })),
 		tb.RegisterProcessorLast9GenaiSpansDuplicateCallback(fromStats(func(s coreStats) int64 { return s.Duplicate })),
 		tb.RegisterProcessorLast9GenaiSpansCostProvidedCallback(fromStats(func(s coreStats) int64 { return s.Provided })),

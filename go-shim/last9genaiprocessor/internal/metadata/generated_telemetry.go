@@ -25,32 +25,34 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                                    metric.Meter
-	mu                                       sync.Mutex
-	registrations                            []metric.Registration
-	ProcessorLast9GenaiBatches               metric.Int64ObservableCounter
-	ProcessorLast9GenaiCheckpointRestores    metric.Int64Counter
-	ProcessorLast9GenaiCheckpointWrites      metric.Int64Counter
-	ProcessorLast9GenaiConversationEvictions metric.Int64ObservableCounter
-	ProcessorLast9GenaiConversationsRestored metric.Int64Counter
-	ProcessorLast9GenaiConversationsTracked  metric.Int64ObservableGauge
-	ProcessorLast9GenaiCost                  metric.Float64ObservableCounter
-	ProcessorLast9GenaiPassthroughBatches    metric.Int64Counter
-	ProcessorLast9GenaiReleaseFailures       metric.Int64Counter
-	ProcessorLast9GenaiSpansCostProvided     metric.Int64ObservableCounter
-	ProcessorLast9GenaiSpansDuplicate        metric.Int64ObservableCounter
-	ProcessorLast9GenaiSpansEnriched         metric.Int64ObservableCounter
-	ProcessorLast9GenaiSpansPriced           metric.Int64ObservableCounter
-	ProcessorLast9GenaiSpansReleased         metric.Int64Counter
-	ProcessorLast9GenaiSpansSeen             metric.Int64ObservableCounter
-	ProcessorLast9GenaiSpansUnpricedModel    metric.Int64ObservableCounter
-	ProcessorLast9GenaiSpansWaiting          metric.Int64ObservableGauge
-	ProcessorLast9GenaiStateBytes            metric.Int64ObservableGauge
-	ProcessorLast9GenaiTraceEvictions        metric.Int64ObservableCounter
-	ProcessorLast9GenaiTracesTracked         metric.Int64ObservableGauge
-	ProcessorLast9GenaiValuesNotRemembered   metric.Int64ObservableCounter
-	ProcessorLast9GenaiValuesUnreadable      metric.Int64ObservableCounter
-	ProcessorLast9GenaiWaitingBytes          metric.Int64ObservableGauge
+	meter                                       metric.Meter
+	mu                                          sync.Mutex
+	registrations                               []metric.Registration
+	ProcessorLast9GenaiBatches                  metric.Int64ObservableCounter
+	ProcessorLast9GenaiCheckpointRestores       metric.Int64Counter
+	ProcessorLast9GenaiCheckpointWrites         metric.Int64Counter
+	ProcessorLast9GenaiConversationEvictions    metric.Int64ObservableCounter
+	ProcessorLast9GenaiConversationsRestored    metric.Int64Counter
+	ProcessorLast9GenaiConversationsTracked     metric.Int64ObservableGauge
+	ProcessorLast9GenaiCost                     metric.Float64ObservableCounter
+	ProcessorLast9GenaiPassthroughBatches       metric.Int64Counter
+	ProcessorLast9GenaiReleaseFailures          metric.Int64Counter
+	ProcessorLast9GenaiSpansCostProvided        metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansDuplicate           metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansEnriched            metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansPriced              metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansPricedOtherProvider metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansReleased            metric.Int64Counter
+	ProcessorLast9GenaiSpansSeen                metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansServiceTierUnpriced metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansUnpricedModel       metric.Int64ObservableCounter
+	ProcessorLast9GenaiSpansWaiting             metric.Int64ObservableGauge
+	ProcessorLast9GenaiStateBytes               metric.Int64ObservableGauge
+	ProcessorLast9GenaiTraceEvictions           metric.Int64ObservableCounter
+	ProcessorLast9GenaiTracesTracked            metric.Int64ObservableGauge
+	ProcessorLast9GenaiValuesNotRemembered      metric.Int64ObservableCounter
+	ProcessorLast9GenaiValuesUnreadable         metric.Int64ObservableCounter
+	ProcessorLast9GenaiWaitingBytes             metric.Int64ObservableGauge
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -184,12 +186,42 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiSpansPricedCallback(
 	return nil
 }
 
+// RegisterProcessorLast9GenaiSpansPricedOtherProviderCallback sets callback for observable ProcessorLast9GenaiSpansPricedOtherProvider metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiSpansPricedOtherProviderCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiSpansPricedOtherProvider, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiSpansPricedOtherProvider)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
 // RegisterProcessorLast9GenaiSpansSeenCallback sets callback for observable ProcessorLast9GenaiSpansSeen metric.
 func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiSpansSeenCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiSpansSeen, obs: o})
 		return nil
 	}, builder.ProcessorLast9GenaiSpansSeen)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorLast9GenaiSpansServiceTierUnpricedCallback sets callback for observable ProcessorLast9GenaiSpansServiceTierUnpriced metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiSpansServiceTierUnpricedCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiSpansServiceTierUnpriced, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiSpansServiceTierUnpriced)
 	if err != nil {
 		return err
 	}
@@ -435,6 +467,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiSpansPricedOtherProvider, err = builder.meter.Int64ObservableCounter(
+		"otelcol_processor_last9_genai_spans_priced_other_provider",
+		metric.WithDescription("Priced spans whose provider has no price entry of its own, priced from another provider's (gen_ai.l9.cost.model names it). [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiSpansReleased, err = builder.meter.Int64Counter(
 		"otelcol_processor_last9_genai_spans_released",
 		metric.WithDescription("Held spans passed on, by why they left the wait (root, timeout, shutdown). [Development]"),
@@ -444,6 +482,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorLast9GenaiSpansSeen, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_spans_seen",
 		metric.WithDescription("Spans read by the core. [Development]"),
+		metric.WithUnit("{span}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiSpansServiceTierUnpriced, err = builder.meter.Int64ObservableCounter(
+		"otelcol_processor_last9_genai_spans_service_tier_unpriced",
+		metric.WithDescription("Priced spans served at a service tier (priority, flex, batch) their price entry has no rates for, billed at the standard rates. [Development]"),
 		metric.WithUnit("{span}"),
 	)
 	errs = errors.Join(errs, err)
