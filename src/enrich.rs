@@ -301,10 +301,19 @@ fn write_bill<'p, S: PatchSink>(
     stats: &mut BatchStats<'p>,
     w: &mut SpanWriter<'_, S>,
 ) {
-    let Bill::Decided { status, cost, model, other_provider, tier_missing } = bill else {
-        return;
+    let (status, cost, model, other_provider, tier_missing) = match bill {
+        Bill::Decided { status, cost, model, other_provider, tier_missing } => {
+            (status, cost, model, other_provider, tier_missing)
+        }
+        Bill::Unbilled(reason) => return stats.count_unbilled(*reason),
+        Bill::Upstream { .. } => return,
     };
     stats.count(*status);
+    if *status == CostStatus::UnpricedModel {
+        if let Some(m) = f.model() {
+            stats.unknown_model(m);
+        }
+    }
     stats.priced_other_provider += u64::from(*other_provider);
     stats.service_tier_unpriced += u64::from(*tier_missing);
     if f.has(OutKey::CostStatus) {

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::Mutex;
 
 use crate::contract::CostStatus;
+use crate::trace::UnpricedReason;
 
 #[derive(Default)]
 pub struct Stats {
@@ -27,6 +28,10 @@ pub struct Stats {
     pub priced_other_provider: AtomicU64,
     /// Calls served at a service tier their price entry has no rates for, billed at the standard rates.
     pub service_tier_unpriced: AtomicU64,
+    /// LLM calls without token counts, and with unreadable ones (unknown models are `unpriced_model`).
+    pub unpriced_no_counts: AtomicU64,
+    pub unpriced_unreadable_counts: AtomicU64,
+    unknown_models: Mutex<TopModels>,
     cost_by_model: Mutex<HashMap<String, f64>>,
 }
 
@@ -41,6 +46,10 @@ pub struct BatchStats<'p> {
     pub values_unreadable: u64,
     pub priced_other_provider: u64,
     pub service_tier_unpriced: u64,
+    pub unpriced_no_counts: u64,
+    pub unpriced_unreadable_counts: u64,
+    /// Model names no price matched, with their calls in this batch.
+    pub unknown_models: Vec<(String, u64)>,
     /// By price-table key (borrowed from the table: nothing is allocated per batch).
     pub cost_by_model: Vec<(&'p str, f64)>,
 }
@@ -48,6 +57,21 @@ pub struct BatchStats<'p> {
 impl<'p> BatchStats<'p> {
     pub fn count(&mut self, status: CostStatus) {
         self.by_status[status as usize] += 1;
+    }
+
+    pub fn count_unbilled(&mut self, reason: UnpricedReason) {
+        match reason {
+            UnpricedReason::NoTokenCounts => self.unpriced_no_counts += 1,
+            UnpricedReason::UnreadableCounts => self.unpriced_unreadable_counts += 1,
+        }
+    }
+
+    pub fn unknown_model(&mut self, model: &str) {
+        let model = TopModels::clip(model);
+        match self.unknown_models.iter_mut().find(|(m, _)| m == model) {
+            Some((_, n)) => *n += 1,
+            None => self.unknown_models.push((model.to_owned(), 1)),
+        }
     }
 
     pub fn add_cost(&mut self, model: &'p str, usd: f64) {
@@ -77,6 +101,14 @@ impl Stats {
         add(&self.values_unreadable, b.values_unreadable);
         add(&self.priced_other_provider, b.priced_other_provider);
         add(&self.service_tier_unpriced, b.service_tier_unpriced);
+        add(&self.unpriced_no_counts, b.unpriced_no_counts);
+        add(&self.unpriced_unreadable_counts, b.unpriced_unreadable_counts);
+        if !b.unknown_models.is_empty() {
+            let mut top = self.unknown_models.lock();
+            for (model, n) in b.unknown_models {
+                top.add(model, n);
+            }
+        }
         if !b.cost_by_model.is_empty() {
             let mut m = self.cost_by_model.lock();
             for (model, usd) in b.cost_by_model {
@@ -92,5 +124,58 @@ impl Stats {
 
     pub fn cost_by_model(&self) -> HashMap<String, f64> {
         self.cost_by_model.lock().clone()
+    }
+
+    /// The most frequent model names no price matched, with (approximately, see `TopModels`) their calls.
+    pub fn unknown_models(&self) -> HashMap<String, u64> {
+        self.unknown_models.lock().entries.iter().cloned().collect()
+    }
+}
+
+/// The most frequent unknown model names in bounded memory (Space-Saving: a new name past the bound replaces the
+/// least counted one and inherits its count, so a count is an upper bound and every name with more calls than the
+/// smallest count is present). Names come from clients: they are clipped, and at most `MAX` are kept.
+#[derive(Default)]
+pub struct TopModels {
+    entries: Vec<(String, u64)>,
+}
+
+impl TopModels {
+    pub const MAX: usize = 50;
+    pub const MAX_NAME_BYTES: usize = 128;
+
+    fn clip(name: &str) -> &str {
+        let mut end = name.len().min(Self::MAX_NAME_BYTES);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        &name[..end]
+    }
+
+    fn add(&mut self, model: String, n: u64) {
+        if let Some((_, c)) = self.entries.iter_mut().find(|(m, _)| *m == model) {
+            *c += n;
+        } else if self.entries.len() < Self::MAX {
+            self.entries.push((model, n));
+        } else if let Some(min) = self.entries.iter_mut().min_by_key(|(_, c)| *c) {
+            *min = (model, min.1 + n);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_models_is_bounded_and_keeps_the_frequent_ones() {
+        let mut top = TopModels::default();
+        top.add("frequent".into(), 1000);
+        for i in 0..500 {
+            top.add(format!("rare-{i}"), 1);
+        }
+        assert_eq!(top.entries.len(), TopModels::MAX);
+        assert!(top.entries.contains(&("frequent".to_owned(), 1000)));
+        assert_eq!(TopModels::clip(&"é".repeat(100)).len(), 128);
     }
 }

@@ -200,3 +200,35 @@ fn an_alias_to_an_unpriced_model_is_a_config_error() {
     let e = error(br#"{"model_aliases": {"prod-chat": 4}}"#);
     assert_eq!(e, "last9_genai config: model_aliases.prod-chat: expected a model name string, got 4");
 }
+
+#[test]
+fn unpriced_calls_are_counted_by_reason_with_the_unknown_model_names() {
+    let p = processor("{}");
+    let stats = || -> serde_json::Value { serde_json::from_str(&p.stats_json()).unwrap() };
+    enrich(&p, vec![call("openai", "gpt-99", 10, 10)]);
+    enrich(&p, vec![sp(2, 1, 0, "chat").s("gen_ai.operation.name", "chat").s("gen_ai.request.model", "gpt-99")]);
+    // A streaming call whose provider sent no usage: an LLM span naming its model, no counts.
+    enrich(&p, vec![sp(3, 1, 0, "chat").s("gen_ai.operation.name", "chat").s("gen_ai.request.model", "gpt-4o")]);
+    enrich(&p, vec![sp(4, 1, 0, "chat").chat("gpt-4o", 0, 0)]);
+    enrich(
+        &p,
+        vec![sp(5, 1, 0, "chat")
+            .s("gen_ai.operation.name", "chat")
+            .s("gen_ai.request.model", "gpt-4o")
+            .s("gen_ai.usage.input_tokens", "ten")],
+    );
+    // An agent span without counts above a priced call is not an unpriced call.
+    enrich(
+        &p,
+        vec![
+            sp(6, 1, 0, "agent").s("gen_ai.operation.name", "chat").s("gen_ai.request.model", "gpt-4o"),
+            sp(6, 2, 1, "chat").chat("gpt-4o", 10, 10),
+        ],
+    );
+    let s = stats();
+    assert_eq!(s["unpriced_model"], 1);
+    assert_eq!(s["unpriced_models"], serde_json::json!({"gpt-99": 1}));
+    assert_eq!(s["unpriced_no_counts"], 3, "gpt-99 without counts, gpt-4o without usage, all-zero usage");
+    assert_eq!(s["unpriced_unreadable_counts"], 1);
+    assert_eq!(s["priced"], 1);
+}

@@ -271,6 +271,13 @@ func TestTelemetryFromCoreStats(t *testing.T) {
 	metadatatest.AssertEqualProcessorLast9GenaiSpansUnpricedModel(t, tel, count(1), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiSpansServiceTierUnpriced(t, tel, count(1), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiSpansPricedOtherProvider(t, tel, count(0), opts...)
+	reason := func(r string, v int64) metricdata.DataPoint[int64] {
+		return metricdata.DataPoint[int64]{Value: v, Attributes: attribute.NewSet(id, attribute.String("reason", r))}
+	}
+	metadatatest.AssertEqualProcessorLast9GenaiUnpricedCalls(t, tel, []metricdata.DataPoint[int64]{
+		reason("unknown_model", 1), reason("no_token_counts", 0), reason("unreadable_counts", 0)}, opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiUnpricedModelCalls(t, tel, []metricdata.DataPoint[int64]{{
+		Value: 1, Attributes: attribute.NewSet(id, attribute.String("model", unpricedModelName))}}, opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiConversationsTracked(t, tel, count(1), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiCost(t, tel, []metricdata.DataPoint[float64]{{
 		Attributes: attribute.NewSet(id, attribute.String("model", "gpt-4o")),

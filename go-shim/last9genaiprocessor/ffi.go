@@ -175,6 +175,9 @@ type coreStats struct {
 	SpansHeld             int64              `json:"spans_held"`
 	ValuesUnreadable      int64              `json:"values_unreadable"`
 	CostUSDByModel        map[string]float64 `json:"cost_usd_by_model"`
+	UnpricedNoCounts      int64              `json:"unpriced_no_counts"`
+	UnpricedUnreadable    int64              `json:"unpriced_unreadable_counts"`
+	UnpricedModels        map[string]int64   `json:"unpriced_models"`
 }
 
 func (c *core) stats() (coreStats, error) {

@@ -75,6 +75,29 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, hold *holdB
 		tb.RegisterProcessorLast9GenaiValuesUnreadableCallback(fromStats(func(s coreStats) int64 { return s.ValuesUnreadable })),
 		tb.RegisterProcessorLast9GenaiSpansWaitingCallback(fromHold(func(spans, _ int) int { return spans })),
 		tb.RegisterProcessorLast9GenaiWaitingBytesCallback(fromHold(func(_, bytes int) int { return bytes })),
+		tb.RegisterProcessorLast9GenaiUnpricedCallsCallback(func(_ context.Context, o metric.Int64Observer) error {
+			s, err := shared.get()
+			if err != nil {
+				return nil
+			}
+			for _, r := range []struct {
+				reason string
+				n      int64
+			}{{"unknown_model", s.UnpricedModel}, {"no_token_counts", s.UnpricedNoCounts}, {"unreadable_counts", s.UnpricedUnreadable}} {
+				o.Observe(r.n, metric.WithAttributes(append(attrs.ToSlice(), attribute.String("reason", r.reason))...))
+			}
+			return nil
+		}),
+		tb.RegisterProcessorLast9GenaiUnpricedModelCallsCallback(func(_ context.Context, o metric.Int64Observer) error {
+			s, err := shared.get()
+			if err != nil {
+				return nil
+			}
+			for _, m := range sortedKeys(s.UnpricedModels) {
+				o.Observe(s.UnpricedModels[m], metric.WithAttributes(append(attrs.ToSlice(), attribute.String("model", m))...))
+			}
+			return nil
+		}),
 		tb.RegisterProcessorLast9GenaiCostCallback(func(_ context.Context, o metric.Float64Observer) error {
 			s, err := shared.get()
 			if err != nil {

@@ -44,6 +44,8 @@ pub struct SpanFacts<'a> {
     pub present: u32,
     /// Values of known keys this span carries that could not be read (not text, not a count, bad JSON).
     pub unreadable: u32,
+    /// Some token count on this span could not be read.
+    pub usage_unreadable: bool,
     /// Roll-up keys the span already has, with where each entry sits (OTLP input), to be replaced rather than
     /// duplicated.
     pub rollup_entries: Vec<(KeyIndex, (usize, usize))>,
@@ -188,7 +190,10 @@ pub fn read_span_into<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize, f:
             }
             Fact::Tokens(field, r) => match v.as_count() {
                 Some(n) => f.usage.set(field, r, n),
-                None => f.unreadable += u32::from(v != AnyValue::Empty),
+                None => {
+                    f.unreadable += u32::from(v != AnyValue::Empty);
+                    f.usage_unreadable |= v != AnyValue::Empty;
+                }
             },
             Fact::AggregatedTokens(field) => match v.as_count() {
                 Some(n) => {
@@ -201,6 +206,7 @@ pub fn read_span_into<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize, f:
             Fact::LangfuseUsage => {
                 if !s.is_empty() && !parse_usage_json(s, &mut f.usage) {
                     f.unreadable += 1;
+                    f.usage_unreadable = true;
                 }
             }
             Fact::ResponseId => {

@@ -13,21 +13,47 @@ pub enum Bill<'p> {
     Decided { status: CostStatus, cost: Option<Cost>, model: Option<&'p str>, other_provider: bool, tier_missing: bool },
     /// An upstream last9_genai already decided; its attributes stay, its cost still counts in roll-ups.
     Upstream { status: CostStatus, cost_usd: Option<f64> },
+    /// An LLM call we cannot price for want of token counts: nothing is written, the reason is counted.
+    Unbilled(UnpricedReason),
+}
+
+/// Why an LLM call carries no cost, for the operator's counters (an unknown model is `CostStatus::UnpricedModel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnpricedReason {
+    /// An LLM span naming its model, with no token counts on it or below it.
+    NoTokenCounts,
+    /// Token counts present but unreadable (not a count, bad JSON).
+    UnreadableCounts,
 }
 
 impl Bill<'_> {
-    /// What roll-ups and later batches need to know.
-    pub fn billing(&self) -> Billing {
+    /// What roll-ups and later batches need to know (nothing, for a call without counts).
+    pub fn billing(&self) -> Option<Billing> {
         let (status, usd) = match self {
             Bill::Decided { status, cost, .. } => (*status, cost.map(|c| c.total_usd)),
             Bill::Upstream { status, cost_usd } => (*status, *cost_usd),
+            Bill::Unbilled(_) => return None,
         };
-        match status {
+        Some(match status {
             CostStatus::Duplicate => Billing::Duplicate,
             CostStatus::UnpricedModel => Billing::Unpriced,
             CostStatus::Priced | CostStatus::Provided => Billing::Billed(usd.unwrap_or(0.0)),
-        }
+        })
     }
+}
+
+/// Whether a span without usable counts is an LLM call that goes unpriced for want of them (spans with counts
+/// below them are wrappers, not calls).
+fn unbilled(s: &BatchSpan<'_, '_>) -> Option<Bill<'static>> {
+    let f = s.facts;
+    if f.upstream_status.is_some() || f.provided_cost.is_some() {
+        return None;
+    }
+    if f.usage_unreadable {
+        return Some(Bill::Unbilled(UnpricedReason::UnreadableCounts));
+    }
+    let llm = matches!(f.kind, Some((_, crate::conventions::Kind::Llm)));
+    (llm && f.model().is_some()).then_some(Bill::Unbilled(UnpricedReason::NoTokenCounts))
 }
 
 /// A span's usage if it carries any non-zero token count (all-zero usage is what streaming instrumentations
@@ -66,6 +92,9 @@ pub fn decide<'p>(
     bills.resize(tree.batch.len(), None);
     sc.candidates.clear();
     if usage.iter().all(Option::is_none) && tree.batch.iter().all(|s| s.facts.upstream_status.is_none()) {
+        for (i, s) in tree.batch.iter().enumerate() {
+            bills[i] = unbilled(s);
+        }
         return;
     }
     tree.with_usage_below(|i| usage[i].is_some() || tree.batch[i].facts.upstream_status.is_some(), &mut sc.below);
@@ -76,6 +105,9 @@ pub fn decide<'p>(
             continue;
         }
         if usage[i].is_none() {
+            if !sc.below.contains(&s.id) {
+                bills[i] = unbilled(s);
+            }
             continue;
         }
         let wrapper = s.facts.aggregate

@@ -9,7 +9,7 @@ mod tree;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use billing::Bill;
+pub use billing::{Bill, UnpricedReason};
 pub use rollup::Rollup;
 pub use tree::BatchSpan;
 
@@ -148,7 +148,7 @@ pub fn process_trace<'s, 'p, 'f>(
         memo.given_turn = batch.iter().find_map(|s| s.facts.turn);
     }
     for (i, s) in batch.iter().enumerate() {
-        let billing = bills[i].as_ref().map(Bill::billing);
+        let billing = bills[i].as_ref().and_then(Bill::billing);
         // A span sent again (an exporter retry) replaces its earlier copy instead of adding to the totals twice.
         if let Some(Billing::Billed(c)) = memo.spans.get(&s.id).and_then(|m| m.billing) {
             memo.cost -= c;

@@ -102,4 +102,7 @@ var contractKeys = map[string]bool{
 	"gen_ai.usage.cost_usd": true, "gen_ai.usage.cost_input_usd": true, "gen_ai.usage.cost_output_usd": true,
 	"gen_ai.l9.cost.status": true, "workflow.total_cost_usd": true, "workflow.llm_calls": true,
 	"workflow.tool_calls": true, "gen_ai.l9.trace.cost_usd": true, "gen_ai.conversation.cost_usd": true,
+	// Added (2026-12): cost detail, tier and price provenance.
+	"gen_ai.usage.cost_cache_read_usd": true, "gen_ai.usage.cost_cache_write_usd": true,
+	"gen_ai.l9.cost.service_tier": true, "gen_ai.l9.cost.model": true,
 }

@@ -50,6 +50,8 @@ type TelemetryBuilder struct {
 	ProcessorLast9GenaiStateBytes               metric.Int64ObservableGauge
 	ProcessorLast9GenaiTraceEvictions           metric.Int64ObservableCounter
 	ProcessorLast9GenaiTracesTracked            metric.Int64ObservableGauge
+	ProcessorLast9GenaiUnpricedCalls            metric.Int64ObservableCounter
+	ProcessorLast9GenaiUnpricedModelCalls       metric.Int64ObservableCounter
 	ProcessorLast9GenaiValuesNotRemembered      metric.Int64ObservableCounter
 	ProcessorLast9GenaiValuesUnreadable         metric.Int64ObservableCounter
 	ProcessorLast9GenaiWaitingBytes             metric.Int64ObservableGauge
@@ -306,6 +308,36 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiTracesTrackedCallbac
 	return nil
 }
 
+// RegisterProcessorLast9GenaiUnpricedCallsCallback sets callback for observable ProcessorLast9GenaiUnpricedCalls metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiUnpricedCallsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiUnpricedCalls, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiUnpricedCalls)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorLast9GenaiUnpricedModelCallsCallback sets callback for observable ProcessorLast9GenaiUnpricedModelCalls metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiUnpricedModelCallsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiUnpricedModelCalls, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiUnpricedModelCalls)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
 // RegisterProcessorLast9GenaiValuesNotRememberedCallback sets callback for observable ProcessorLast9GenaiValuesNotRemembered metric.
 func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiValuesNotRememberedCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
@@ -519,6 +551,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_last9_genai_traces_tracked",
 		metric.WithDescription("Traces currently held in memory so that late spans of a trace are enriched consistently. [Development]"),
 		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiUnpricedCalls, err = builder.meter.Int64ObservableCounter(
+		"otelcol_processor_last9_genai_unpriced_calls",
+		metric.WithDescription("LLM calls without a cost, by reason. [Development]"),
+		metric.WithUnit("{call}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiUnpricedModelCalls, err = builder.meter.Int64ObservableCounter(
+		"otelcol_processor_last9_genai_unpriced_model_calls",
+		metric.WithDescription("Calls of the most frequent model names no price matched (at most 50 names; a count may include calls of names it displaced), so an operator knows which price to add. [Development]"),
+		metric.WithUnit("{call}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiValuesNotRemembered, err = builder.meter.Int64ObservableCounter(
