@@ -261,20 +261,23 @@ func TestExampleConfigs(t *testing.T) {
 		return a
 	}
 	dir := t.TempDir()
-	// example-prices.yaml reads ./model_prices_and_context_window.json (LiteLLM's file, which you download).
-	copyFile(t, "../fixtures/litellm_prices.json", filepath.Join(dir, "model_prices_and_context_window.json"), 0o644)
+	// As shipped, from the repository root: example-prices.yaml reads collector-config/prices/litellm-sample.json.
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
 	env := []string{"OTLP_AUTH_HEADER=Bearer test", "FLEET_BACKENDS=[127.0.0.1:4317]",
 		"FLEET_STATE_DIR=" + filepath.Join(dir, "state")}
 	for _, cfg := range []string{"config.yaml", "example-prices.yaml", "example-loadbalanced.yaml",
 		"fleet/front.yaml", "fleet/back.yaml", "image/config.yaml"} {
 		t.Run("validate "+cfg, func(t *testing.T) {
-			runOnce(t, dir, env, bin, "validate", "--config", abs(cfg))
+			runOnce(t, root, env, bin, "validate", "--config", abs(cfg))
 		})
 	}
 
 	t.Run("run example-prices.yaml", func(t *testing.T) {
 		c := newCollector(t, dir)
-		c.workDir = dir
+		c.workDir = root
 		overlay := filepath.Join(dir, "overlay.yaml")
 		// Its listeners on loopback, a health check to wait on, and a file instead of the example's backend.
 		writeFile(t, overlay, fmt.Sprintf(`
@@ -310,6 +313,23 @@ service:
 		span := oneGenAISpan(51)
 		c.send(t, overGRPC, batchOf(span))
 		requirePriced(waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), span), span, 2.25, 9.00)
+		// From the shipped sample file: Anthropic's rates; and an Azure deployment priced through model_aliases.
+		served := func(provider, model string) map[string]any {
+			a := chatAttrs(model, 1000, 500)
+			a["gen_ai.provider.name"] = provider
+			return a
+		}
+		claude := spanSpec{scenario: 52, trace: 1, id: 1, name: "chat claude", attrs: served("anthropic", "claude-sonnet-4-5")}
+		c.send(t, overGRPC, batchOf(claude))
+		a := waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), claude)
+		requirePriced(a, claude, 3.00, 15.00)
+		a.str(claude, "gen_ai.l9.cost.model", "claude-sonnet-4-5")
+		deployment := spanSpec{scenario: 53, trace: 1, id: 1, name: "chat deployment",
+			attrs: served("azure.ai.openai", "prod-chat-eastus")}
+		c.send(t, overGRPC, batchOf(deployment))
+		a = waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), deployment)
+		requirePriced(a, deployment, 2.25, 9.00)
+		a.str(deployment, "gen_ai.l9.cost.model", "gpt-4o")
 		c.stop(t)
 	})
 }
