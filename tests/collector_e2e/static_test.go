@@ -269,7 +269,7 @@ func TestExampleConfigs(t *testing.T) {
 	env := []string{"OTLP_AUTH_HEADER=Bearer test", "FLEET_BACKENDS=[127.0.0.1:4317]",
 		"FLEET_STATE_DIR=" + filepath.Join(dir, "state")}
 	for _, cfg := range []string{"config.yaml", "example-prices.yaml", "example-loadbalanced.yaml",
-		"fleet/front.yaml", "fleet/back.yaml", "image/config.yaml"} {
+		"example-cost-metrics.yaml", "fleet/front.yaml", "fleet/back.yaml", "image/config.yaml"} {
 		t.Run("validate "+cfg, func(t *testing.T) {
 			runOnce(t, root, env, bin, "validate", "--config", abs(cfg))
 		})
