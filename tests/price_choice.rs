@@ -232,3 +232,22 @@ fn unpriced_calls_are_counted_by_reason_with_the_unknown_model_names() {
     assert_eq!(s["unpriced_unreadable_counts"], 1);
     assert_eq!(s["priced"], 1);
 }
+
+#[test]
+fn replayed_calls_are_billed_at_the_price_of_their_day() {
+    let p = processor("{}");
+    let day = |days_since_epoch: u64| days_since_epoch * 86_400 * 1_000_000_000 + 12 * 3_600 * 1_000_000_000;
+    // 2024-06-01 (19,875 days after the epoch): gpt-4o was $5 / $15; since 2024-10-02 (20,000) $2.50 / $10.
+    let out = enrich(&p, vec![call("openai", "gpt-4o", 1_000, 100).start(day(19_875))]);
+    close(out.cost(1).unwrap(), per_m(1_000, 5.0) + per_m(100, 15.0));
+    let out = enrich(&p, vec![sp(2, 1, 0, "chat").chat("gpt-4o", 1_000, 100).start(day(20_000))]);
+    close(out.cost(1).unwrap(), per_m(1_000, 2.5) + per_m(100, 10.0));
+    // Inline history.
+    let p = processor(
+        r#"{"pricing": {"acme": {"input": 1, "output": 2, "valid_from": "2026-01-01",
+            "history": [{"valid_from": "2025-01-01", "input": 3, "output": 4}]}}}"#,
+    );
+    let acme = |trace, d| sp(trace, 1, 0, "chat").chat("acme", 1_000, 1_000).start(day(d));
+    close(enrich(&p, vec![acme(1, 20_200)]).cost(1).unwrap(), per_m(1_000, 3.0) + per_m(1_000, 4.0));
+    close(enrich(&p, vec![acme(2, 20_500)]).cost(1).unwrap(), per_m(1_000, 1.0) + per_m(1_000, 2.0));
+}

@@ -218,6 +218,12 @@ func nonFinite(p map[string]any, at string) []string {
 			out = append(out, nonFinite(v, at+"::"+k)...)
 		case ModelPrice:
 			out = append(out, nonFinite(v, at+"::"+k)...)
+		case []any:
+			for i, e := range v {
+				if m, ok := e.(map[string]any); ok {
+					out = append(out, nonFinite(m, fmt.Sprintf("%s::%s::%d", at, k, i))...)
+				}
+			}
 		}
 	}
 	return out

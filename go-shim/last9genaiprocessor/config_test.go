@@ -2,6 +2,7 @@ package last9genaiprocessor
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -152,7 +153,8 @@ func TestValidateOtherErrors(t *testing.T) {
 			c.Pricing = map[string]ModelPrice{"m": {"input": 1, "output": 1, "image": 1}}
 		}, "pricing.m.image: unknown key; expected one of input, output, cache_read, cache_write, reasoning, " +
 			"input_above_200k, output_above_200k, cache_read_above_200k, cache_write_above_200k (200k may be any " +
-			"threshold in thousands of input tokens, e.g. input_above_128k), priority, flex, batch (service tiers)"},
+			"threshold in thousands of input tokens, e.g. input_above_128k), priority, flex, batch (service tiers), " +
+			"valid_from, history"},
 		"blank alias": {func(c *Config) { c.ConversationIDKeys = []string{"  "} }, "conversation_id_keys: entry 0 is empty"},
 		"pricing file is a directory": {func(c *Config) { c.PricingFile = "testdata" },
 			"pricing_file: testdata is a directory, want a LiteLLM JSON price file"},
@@ -212,4 +214,27 @@ func TestCoreJSON(t *testing.T) {
 			"max_state_mib":            256.0,
 		}, m)
 	})
+}
+
+// TestPriceHistoryFromYAML: an unquoted YAML date reaches the core and is read as that day; history is checked.
+func TestPriceHistoryFromYAML(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`
+pricing:
+  acme:
+    input: 1
+    output: 2
+    valid_from: 2026-01-01
+    history:
+      - {valid_from: 2025-01-01, input: 3, output: .inf}
+`), 0o600))
+	conf, err := confmaptest.LoadConf(path)
+	require.NoError(t, err)
+	cfg := createDefaultConfig().(*Config)
+	require.NoError(t, conf.Unmarshal(cfg))
+	assert.EqualError(t, cfg.Validate(), "pricing::acme::history::0::output: must be a finite number")
+	cfg.Pricing["acme"]["history"].([]any)[0].(map[string]any)["output"] = 4.0
+	assert.NoError(t, cfg.Validate())
+	cfg.Pricing["acme"]["valid_from"] = "someday"
+	assert.EqualError(t, cfg.Validate(), `pricing.acme.valid_from: expected a date such as "2024-10-02" (midnight UTC), got "someday"`)
 }

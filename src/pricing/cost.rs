@@ -121,6 +121,7 @@ mod tests {
             long_context: Vec::new(),
             off_peak: None,
             tiers: Default::default(),
+            history: None,
         };
         let c = cost(&p, &usage(3000, 100, 1000, 0, 0), 0, None);
         assert_eq!(c.input_usd, 2000.0 / 1048576.0 + 1000.0 / 4194304.0);

@@ -3,6 +3,7 @@
 //! A LiteLLM `pricing_file` or inline `pricing` entries override these; newer models belong there first.
 
 use super::model_price::ModelPrice;
+use super::price_history::{parse_date, PriceHistory};
 use super::provider::Family::{self, *};
 
 /// Long-context switch: (threshold in input tokens, input, output, cache read, cache write).
@@ -105,12 +106,36 @@ pub(crate) static DEFAULT_PRICES: &[Row] = &[
     ("grok-3-mini",             XAi, 0.30,  0.50, Some(0.075), None, None),
 ];
 
+/// Earlier list prices of models whose price changed: (model, the day the current row's price began, and before it
+/// (from, input, output, cache read) per million tokens), so that replayed and late calls bill at the day's price.
+#[rustfmt::skip]
+const HISTORY: &[(&str, &str, &[(&str, f64, f64, Option<f64>)])] = &[
+    // openai.com/index/hello-gpt-4o (2024-05-13: $5 / $15); the gpt-4o alias moved to gpt-4o-2024-08-06
+    // ($2.50 / $10, cached $1.25) on 2024-10-02 (platform.openai.com/docs/models/gpt-4o, changelog).
+    ("gpt-4o", "2024-10-02", &[("2024-05-13", 5.00, 15.00, None)]),
+    // o3 launched 2025-04-16 at $10 / $40 (cached $2.50); OpenAI cut it by 80% on 2025-06-10
+    // (help.openai.com "o3 price reduction", platform.openai.com/docs/pricing).
+    ("o3", "2025-06-10", &[("2025-04-16", 10.00, 40.00, Some(2.50))]),
+];
+
 /// The rows as (model, vendor, per-token price).
 pub(crate) fn default_prices() -> impl Iterator<Item = (&'static str, Family, ModelPrice)> {
     DEFAULT_PRICES.iter().map(|&(model, family, input, output, cache_read, cache_write, long)| {
         let mut price = ModelPrice::per_million(input, output).with_cache_per_million(cache_read, cache_write);
         if let Some((threshold, l_in, l_out, l_read, l_write)) = long {
             price = price.with_long_context_per_million(threshold, l_in, l_out, l_read, l_write);
+        }
+        if let Some((_, since, earlier)) = HISTORY.iter().find(|(m, _, _)| *m == model) {
+            let day = |d: &str| parse_date(d).expect("embedded dates are valid");
+            price.history = Some(Box::new(PriceHistory {
+                current_from: day(since),
+                earlier: earlier
+                    .iter()
+                    .map(|&(from, i, o, read)| {
+                        (day(from), ModelPrice::per_million(i, o).with_cache_per_million(read, None))
+                    })
+                    .collect(),
+            }));
         }
         (model, family, price)
     })
@@ -141,7 +166,15 @@ mod tests {
     #[test]
     fn brief_list_prices() {
         let get = |m: &str| default_prices().find(|(k, _, _)| *k == m).unwrap().2;
-        assert_eq!(get("gpt-4o"), ModelPrice::per_million(2.5, 10.0).with_cache_per_million(Some(1.25), None));
+        let gpt4o = get("gpt-4o");
+        assert_eq!((gpt4o.input, gpt4o.output, gpt4o.cache_read), (2.5e-6, 10e-6, Some(1.25e-6)));
+        let may_2024 = parse_date("2024-06-01").unwrap();
+        assert_eq!((gpt4o.at(may_2024).input, gpt4o.at(may_2024).output), (5e-6, 15e-6));
+        for (model, _, earlier) in HISTORY {
+            let p = get(model);
+            let h = p.history.as_ref().unwrap();
+            assert!(earlier.len() == h.earlier.len() && h.earlier.iter().all(|(from, _)| *from < h.current_from));
+        }
         let sonnet = get("claude-sonnet-4");
         assert_eq!((sonnet.input, sonnet.output), (3.0 / 1e6, 15.0 / 1e6));
         assert_eq!((sonnet.cache_read, sonnet.cache_write), (Some(0.3 / 1e6), Some(3.75 / 1e6)));

@@ -76,6 +76,7 @@ fn parse_entry(key: &str, spec: &Value) -> Option<ModelPrice> {
         long_context: Vec::new(),
         off_peak: off_peak::of_entry(spec),
         tiers: Tiers::from_litellm(spec),
+        history: None,
     };
     // Tiers first, so that a `*_above_` key at the same threshold (the file's flat form) has the last word.
     for t in tiers.iter().filter(|t| t.from > 0) {

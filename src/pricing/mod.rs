@@ -3,6 +3,7 @@
 //! counts.
 //!
 //! - `model_price`: one model's rates; parsing an inline `pricing.<model>` config entry
+//! - `price_history`: earlier prices, by the date each took effect
 //! - `price_table`: building the table and looking a span's model up in it
 //! - `model_match`: the normalised forms of a model name (routing prefixes, Bedrock ids, dates)
 //! - `provider`: provider families, to prefer a provider-specific price
@@ -20,6 +21,7 @@ mod model_alias;
 mod model_match;
 mod model_price;
 mod off_peak;
+mod price_history;
 mod price_table;
 mod provider;
 mod service_tier;

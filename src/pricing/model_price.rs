@@ -4,6 +4,7 @@
 //! the embedded defaults speak USD per MILLION tokens, like the last9-genai SDK's ModelPricing, and are divided once.
 
 use super::off_peak::OffPeak;
+use super::price_history::{parse_date, PriceHistory};
 use super::service_tier::{ServiceTier, TierPrice, TierRates, Tiers};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -36,6 +37,8 @@ pub struct ModelPrice {
     pub off_peak: Option<Box<OffPeak>>,
     /// Rates of the service tiers the entry prices apart from the standard one.
     pub tiers: Tiers,
+    /// The prices the entry had before its current ones (`ModelPrice::at`).
+    pub history: Option<Box<PriceHistory>>,
 }
 
 const CLASSES: [&str; 5] = ["input", "output", "cache_read", "cache_write", "reasoning"];
@@ -52,6 +55,7 @@ impl ModelPrice {
             long_context: Vec::new(),
             off_peak: None,
             tiers: Tiers::default(),
+            history: None,
         }
     }
 
@@ -109,12 +113,33 @@ impl ModelPrice {
         let mut normal: [Option<f64>; 5] = [None; 5];
         let mut steps: BTreeMap<u64, [Option<f64>; 4]> = BTreeMap::new();
         let mut tiers = Vec::new();
+        let mut valid_from = None;
+        let mut earlier: Vec<(u64, ModelPrice)> = Vec::new();
         for (name, value) in obj {
             let rate = usd_per_million(key, name, value);
             if let Some(i) = CLASSES.iter().position(|c| c == name) {
                 normal[i] = Some(rate?);
             } else if let Some((i, n)) = parse_long_key(name) {
                 steps.entry(n).or_default()[i] = Some(rate?);
+            } else if name == "valid_from" {
+                valid_from = Some(date_of(&format!("{key}.valid_from"), value)?);
+            } else if name == "history" {
+                let Value::Array(list) = value else {
+                    return Err(format!("{key}.history: expected a list of earlier prices, each with valid_from"));
+                };
+                for (i, old) in list.iter().enumerate() {
+                    let at = format!("{key}.history[{i}]");
+                    let from = old.get("valid_from").ok_or_else(|| format!("{at}.valid_from: required (a date)"))?;
+                    let from = date_of(&format!("{at}.valid_from"), from)?;
+                    let mut rates = old.clone();
+                    if let Some(o) = rates.as_object_mut() {
+                        o.remove("valid_from");
+                        if o.contains_key("history") {
+                            return Err(format!("{at}.history: an earlier price has no history of its own"));
+                        }
+                    }
+                    earlier.push((from, ModelPrice::from_config_json(&at, &rates)?));
+                }
             } else if let Some(tier) = ServiceTier::ALL.into_iter().find(|t| t.as_str() == name) {
                 tiers.push((tier, tier_from_config(&format!("{key}.{name}"), value)?));
             } else {
@@ -122,7 +147,7 @@ impl ModelPrice {
                     "{key}.{name}: unknown key; expected one of input, output, cache_read, cache_write, reasoning, \
                      input_above_200k, output_above_200k, cache_read_above_200k, cache_write_above_200k \
                      (200k may be any threshold in thousands of input tokens, e.g. input_above_128k), \
-                     priority, flex, batch (service tiers)"
+                     priority, flex, batch (service tiers), valid_from, history"
                 ));
             }
         }
@@ -134,6 +159,17 @@ impl ModelPrice {
         }
         for (tier, price_of_tier) in tiers {
             price.tiers.set(tier, price_of_tier);
+        }
+        if !earlier.is_empty() {
+            let current_from = valid_from
+                .ok_or_else(|| format!("{key}.valid_from: required with history (when these rates began)"))?;
+            earlier.sort_by_key(|(from, _)| *from);
+            if earlier.windows(2).any(|w| w[0].0 == w[1].0) || earlier.last().is_some_and(|(f, _)| *f >= current_from) {
+                return Err(format!(
+                    "{key}.history: each earlier price needs its own valid_from, before the entry's valid_from"
+                ));
+            }
+            price.history = Some(Box::new(PriceHistory { current_from, earlier }));
         }
         for (t, long) in steps {
             // A step that names only some classes keeps the normal rate for the others.
@@ -147,6 +183,12 @@ impl ModelPrice {
         }
         Ok(price)
     }
+}
+
+fn date_of(key: &str, v: &Value) -> Result<u64, String> {
+    v.as_str()
+        .and_then(parse_date)
+        .ok_or_else(|| format!("{key}: expected a date such as \"2024-10-02\" (midnight UTC), got {v}"))
 }
 
 /// A tier's object in an inline entry: `{"input": 4.25, "output": 17, "input_above_200k": 8.5}`, USD per million
@@ -267,6 +309,31 @@ mod tests {
         assert!(e.unwrap_err().starts_with("pricing.m.priority.inptu: unknown key"));
         let e = ModelPrice::from_config_json("pricing.m", &json!({"input": 1, "output": 2, "batch": 0.5}));
         assert!(e.unwrap_err().starts_with("pricing.m.batch: expected an object"));
+    }
+
+    #[test]
+    fn history_inline() {
+        let v = json!({"input": 2.5, "output": 10, "valid_from": "2024-10-02",
+            "history": [{"valid_from": "2024-05-13", "input": 5, "output": 15}]});
+        let p = ModelPrice::from_config_json("pricing.gpt-4o", &v).unwrap();
+        let june = parse_date("2024-06-01").unwrap();
+        assert_eq!((p.at(june).input, p.at(june).output), (5e-6, 15e-6));
+        let e = |v: Value| ModelPrice::from_config_json("pricing.m", &v).unwrap_err();
+        assert_eq!(
+            e(json!({"input": 1, "output": 2, "history": [{"valid_from": "2024-05-13", "input": 5, "output": 15}]})),
+            "pricing.m.valid_from: required with history (when these rates began)"
+        );
+        assert!(e(json!({"input": 1, "output": 2, "valid_from": "2024-01-01",
+            "history": [{"valid_from": "2024-05-13", "input": 5, "output": 15}]}))
+        .contains("before the entry's valid_from"));
+        assert_eq!(
+            e(json!({"input": 1, "output": 2, "valid_from": "May 2024"})),
+            "pricing.m.valid_from: expected a date such as \"2024-10-02\" (midnight UTC), got \"May 2024\""
+        );
+        assert_eq!(
+            e(json!({"input": 1, "output": 2, "valid_from": "2024-10-02", "history": [{"input": 5, "output": 15}]})),
+            "pricing.m.history[0].valid_from: required (a date)"
+        );
     }
 
     #[test]

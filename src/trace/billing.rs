@@ -296,7 +296,8 @@ fn price<'p>(s: &BatchSpan<'_, '_>, u: TokenUsage, prices: &'p PriceTable) -> Bi
         .find_map(|(_, m)| prices.lookup_match(m, provider));
     match found {
         Some(m) => {
-            let c = cost(m.price, &u, s.end.max(s.start), tier);
+            // The price of the day the call was made: replays and late data are billed as they were then.
+            let c = cost(m.price.at(s.start), &u, s.end.max(s.start), tier);
             Bill::Decided {
                 status: CostStatus::Priced,
                 cost: Some(c),
