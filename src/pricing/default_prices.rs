@@ -106,10 +106,13 @@ pub(crate) static DEFAULT_PRICES: &[Row] = &[
     ("grok-3-mini",             XAi, 0.30,  0.50, Some(0.075), None, None),
 ];
 
+/// (valid from, input, output, cache read), per million tokens.
+type Earlier = (&'static str, f64, f64, Option<f64>);
+
 /// Earlier list prices of models whose price changed: (model, the day the current row's price began, and before it
 /// (from, input, output, cache read) per million tokens), so that replayed and late calls bill at the day's price.
 #[rustfmt::skip]
-const HISTORY: &[(&str, &str, &[(&str, f64, f64, Option<f64>)])] = &[
+const HISTORY: &[(&str, &str, &[Earlier])] = &[
     // openai.com/index/hello-gpt-4o (2024-05-13: $5 / $15); the gpt-4o alias moved to gpt-4o-2024-08-06
     // ($2.50 / $10, cached $1.25) on 2024-10-02 (platform.openai.com/docs/models/gpt-4o, changelog).
     ("gpt-4o", "2024-10-02", &[("2024-05-13", 5.00, 15.00, None)]),
