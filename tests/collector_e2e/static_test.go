@@ -278,38 +278,22 @@ func TestExampleConfigs(t *testing.T) {
 	t.Run("run example-prices.yaml", func(t *testing.T) {
 		c := newCollector(t, dir)
 		c.workDir = root
-		overlay := filepath.Join(dir, "overlay.yaml")
 		// Its listeners on loopback, a health check to wait on, and a file instead of the example's backend.
-		writeFile(t, overlay, fmt.Sprintf(`
-extensions:
-  health_check:
-    endpoint: 127.0.0.1:%[4]d
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:%[2]d
-      http:
-        endpoint: 127.0.0.1:%[3]d
+		overlay := filepath.Join(dir, "overlay.yaml")
+		writeFile(t, overlay, fmt.Sprintf(loopbackOverlay, dir, c.grpcPort, c.httpPort, c.healthPort, c.metricsPort))
+		toFile := filepath.Join(dir, "to-file.yaml")
+		writeFile(t, toFile, fmt.Sprintf(`
 exporters:
   file/test:
-    path: %[1]s/out.jsonl
+    path: %s/out.jsonl
     flush_interval: 50ms
 service:
   extensions: [health_check]
   pipelines:
     traces:
       exporters: [file/test]
-  telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: %[5]d
-`, dir, c.grpcPort, c.httpPort, c.healthPort, c.metricsPort))
-		c.launch(t, []string{"--config", abs("example-prices.yaml"), "--config", overlay}, env)
+`, dir))
+		c.launch(t, []string{"--config", abs("example-prices.yaml"), "--config", overlay, "--config", toFile}, env)
 		span := oneGenAISpan(51)
 		c.send(t, overGRPC, batchOf(span))
 		requirePriced(waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), span), span, 2.25, 9.00)
