@@ -171,6 +171,8 @@ impl Processor {
             "trace_evictions": t.evicted.load(Relaxed),
             "trace_expirations": t.expired.load(Relaxed),
             "price_table_models": self.prices.len(),
+            "pricing_file_entries_loaded": self.prices.file_entries_loaded(),
+            "pricing_file_entries_skipped": self.prices.file_entries_skipped(),
             "cost_usd_by_model": s.cost_by_model(),
         })
         .to_string()

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/processor/processortest"
@@ -283,4 +284,21 @@ func TestTelemetryFromCoreStats(t *testing.T) {
 		Attributes: attribute.NewSet(id, attribute.String("model", "gpt-4o")),
 		Value:      usd(1000, gpt4oInput) + usd(100, gpt4oOutput),
 	}}, opts...)
+}
+
+// TestStartUpLogsThePriceFile: how many price-file entries were loaded and skipped is logged once, at creation.
+func TestStartUpLogsThePriceFile(t *testing.T) {
+	set, _, logs := observedSettings(t)
+	cfg := createDefaultConfig().(*Config)
+	cfg.PricingFile = "../../tests/fixtures/litellm_prices.json"
+	p, err := NewFactory().CreateTraces(context.Background(), set, cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	require.NoError(t, p.Shutdown(context.Background()))
+	entries := logs.FilterMessage("last9_genai prices loaded").All()
+	require.Len(t, entries, 1)
+	fields := entries[0].ContextMap()
+	// The fixture: 21 entries with per-token prices, 6 without (tests/pricing_models.rs says the same).
+	assert.Equal(t, int64(21), fields["file_entries_loaded"])
+	assert.Equal(t, int64(6), fields["file_entries_skipped"])
+	assert.Equal(t, cfg.PricingFile, fields["pricing_file"])
 }

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.uber.org/zap"
 
 	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
 )
@@ -66,6 +67,15 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	c, err := newCore(configJSON)
 	if err != nil {
 		return nil, err
+	}
+	if s, err := c.stats(); err == nil {
+		fields := []zap.Field{zap.Int64("price_table_models", s.PriceTableModels)}
+		if pCfg.PricingFile != "" {
+			// Entries without per-token prices (image, audio, per-second models) are skipped: say how many.
+			fields = append(fields, zap.String("pricing_file", pCfg.PricingFile),
+				zap.Int64("file_entries_loaded", s.PricingFileLoaded), zap.Int64("file_entries_skipped", s.PricingFileSkipped))
+		}
+		set.Logger.Info("last9_genai prices loaded", fields...)
 	}
 	var hold *holdBuffer
 	if w := pCfg.WaitForRoot; w.Timeout > 0 {

@@ -175,6 +175,9 @@ type coreStats struct {
 	SpansHeld             int64              `json:"spans_held"`
 	ValuesUnreadable      int64              `json:"values_unreadable"`
 	CostUSDByModel        map[string]float64 `json:"cost_usd_by_model"`
+	PriceTableModels      int64              `json:"price_table_models"`
+	PricingFileLoaded     int64              `json:"pricing_file_entries_loaded"`
+	PricingFileSkipped    int64              `json:"pricing_file_entries_skipped"`
 	UnpricedNoCounts      int64              `json:"unpriced_no_counts"`
 	UnpricedUnreadable    int64              `json:"unpriced_unreadable_counts"`
 	UnpricedModels        map[string]int64   `json:"unpriced_models"`

@@ -190,7 +190,8 @@ pub extern "C" fn last9_genai_enrich_spans(
 /// `last9_genai_bytes_free`). Keys: batches, spans_seen, spans_enriched, priced, priced_other_provider,
 /// service_tier_unpriced, unpriced_model, unpriced_no_counts, unpriced_unreadable_counts, duplicate, provided, errors, conversations_tracked, traces_tracked, conversation_evictions,
 /// conversation_expirations, trace_evictions, trace_expirations, spans_remembered, state_bytes, state_bytes_limit,
-/// values_not_remembered, spans_held, values_unreadable, price_table_models, cost_usd_by_model (an object of
+/// values_not_remembered, spans_held, values_unreadable, price_table_models, pricing_file_entries_loaded,
+/// pricing_file_entries_skipped, cost_usd_by_model (an object of
 /// model -> USD) and unpriced_models (the most frequent model names without a price -> calls, at most 50).
 #[no_mangle]
 pub extern "C" fn last9_genai_processor_stats(
