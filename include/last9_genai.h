@@ -178,6 +178,18 @@ last9_genai_status last9_genai_enrich_spans(const struct last9_genai_processor *
                                             struct last9_genai_bytes **patches_out);
 
 /**
+ * Builds the price table again from the processor's configuration (re-reading its `pricing_file`) and puts it
+ * in force for the batches that start after this returns; batches under way finish with the previous table.
+ *
+ * `InvalidConfig` (a file that is gone or no longer parses): the previous table stays in force, the handle is
+ * usable, and a message naming the key is written to `error_buf` as in `last9_genai_processor_new`.
+ */
+last9_genai_status last9_genai_processor_reload_prices(const struct last9_genai_processor *processor,
+                                                       char *error_buf,
+                                                       size_t error_cap,
+                                                       size_t *error_len_out);
+
+/**
  * Writes the processor's cumulative counters as a JSON object into a new `*stats_out` (free it with
  * `last9_genai_bytes_free`). Keys: batches, spans_seen, spans_enriched, priced, priced_other_provider,
  * service_tier_unpriced, unpriced_model, unpriced_no_counts, unpriced_unreadable_counts, duplicate, provided, errors, conversations_tracked, traces_tracked, conversation_evictions,

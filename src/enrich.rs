@@ -7,6 +7,7 @@ use crate::batch::Batch;
 use crate::contract::CostStatus;
 use crate::conventions::{kind_rank, read_span, KeyIndex, KeyTable, Kind, OutKey, SpanFacts};
 use crate::patch::{PatchSink, Val};
+use crate::pricing::PriceTable;
 use crate::processor::Processor;
 use crate::state::{SpanId, TraceId};
 use crate::stats::BatchStats;
@@ -111,7 +112,8 @@ fn group_by_trace<'a, B: Batch<'a>>(batch: &B, g: &mut Groups) {
 /// fail: a malformed batch was refused before any memory was touched. With `hold`, the spans of a GenAI trace
 /// whose root has not been seen yet are handed back to be held instead of enriched.
 pub fn enrich_batch<'p, 'a, B: Batch<'a>, S: PatchSink>(
-    p: &'p Processor,
+    p: &Processor,
+    prices: &'p PriceTable,
     batch: &B,
     now: Instant,
     hold: bool,
@@ -156,7 +158,7 @@ pub fn enrich_batch<'p, 'a, B: Batch<'a>, S: PatchSink>(
                     }
                 })
                 .collect();
-            let Some(outcome) = process_trace(tid, &spans, &p.state, &p.prices, now, &mut scratch) else {
+            let Some(outcome) = process_trace(tid, &spans, &p.state, prices, now, &mut scratch) else {
                 continue;
             };
             stats.values_not_remembered += outcome.not_remembered;

@@ -1,34 +1,59 @@
 //! `Processor`: configuration, price table, memory and counters — the Rust API that the C ABI, tests and
 //! benches use.
 
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
+
+use parking_lot::RwLock;
 
 use crate::config::{Config, ConfigError};
 use crate::contract::FIXED_VALUES;
 use crate::conventions::KeyTable;
 use crate::enrich::enrich_batch;
-use crate::pricing::{ModelAliases, PriceTable};
+use crate::pricing::{ModelAliases, ModelPrice, PriceTable};
 use crate::records::{RecordBatch, RecordPatches};
 use crate::state::{CheckpointError, Limits, Restored, State};
 use crate::stats::Stats;
 use crate::wire::{write_batch, BatchIndex, WireEdits, WireError};
+use std::path::PathBuf;
 
 pub struct Processor {
     pub(crate) keys: KeyTable,
-    pub(crate) prices: PriceTable,
+    /// Swapped whole by `reload_prices`; a batch prices every span from the table it started with.
+    prices: RwLock<Arc<PriceTable>>,
+    /// What the table is built from, to build it again.
+    price_sources: PriceSources,
     pub(crate) state: State,
     pub(crate) stats: Stats,
     /// `Config::conversation_ids_only`.
     pub(crate) conversation_ids_only: bool,
 }
 
+struct PriceSources {
+    inline: Vec<(String, ModelPrice)>,
+    file: Option<PathBuf>,
+    use_defaults: bool,
+    aliases: Vec<(String, String)>,
+}
+
+impl PriceSources {
+    fn build(&self) -> Result<PriceTable, ConfigError> {
+        PriceTable::build(self.inline.clone(), self.file.as_deref(), self.use_defaults)
+            .map_err(|e| ConfigError(format!("pricing_file: {e}")))?
+            .with_aliases(ModelAliases::new(&self.aliases, "model_aliases").map_err(ConfigError)?)
+            .map_err(ConfigError)
+    }
+}
+
 impl Processor {
     pub fn new(config: Config) -> Result<Processor, ConfigError> {
-        let prices =
-            PriceTable::build(config.pricing.clone(), config.pricing_file.as_deref(), config.use_default_pricing)
-                .map_err(|e| ConfigError(format!("pricing_file: {e}")))?
-                .with_aliases(ModelAliases::new(&config.model_aliases, "model_aliases").map_err(ConfigError)?)
-                .map_err(ConfigError)?;
+        let price_sources = PriceSources {
+            inline: config.pricing.clone(),
+            file: config.pricing_file.clone(),
+            use_defaults: config.use_default_pricing,
+            aliases: config.model_aliases.clone(),
+        };
+        let prices = price_sources.build()?;
         let state = State::new(Limits {
             max_traces: config.max_traces,
             trace_ttl: config.trace_ttl,
@@ -41,10 +66,25 @@ impl Processor {
         Ok(Processor {
             keys: KeyTable::new(&config.aliases),
             state,
-            prices,
+            prices: RwLock::new(Arc::new(prices)),
+            price_sources,
             stats: Stats::default(),
             conversation_ids_only: config.conversation_ids_only,
         })
+    }
+
+    /// The price table in force now.
+    pub fn prices(&self) -> Arc<PriceTable> {
+        self.prices.read().clone()
+    }
+
+    /// Builds the price table again from the same sources (the `pricing_file` re-read) and puts it in force for
+    /// the next batches; batches under way finish with the table they started with. On an error the table in
+    /// force stays.
+    pub fn reload_prices(&self) -> Result<(), ConfigError> {
+        let table = Arc::new(self.price_sources.build()?);
+        *self.prices.write() = table;
+        Ok(())
     }
 
     /// Builds a processor from the JSON configuration the host passes (see README "Core configuration").
@@ -66,7 +106,8 @@ impl Processor {
     pub fn enrich_changed_at(&self, input: &[u8], now: Instant) -> Result<Option<Vec<u8>>, WireError> {
         let index = self.counted(BatchIndex::parse(input))?;
         let mut edits = WireEdits::new(&self.keys, index.spans.len());
-        let stats = enrich_batch(self, &index, now, false, &mut edits);
+        let prices = self.prices();
+        let stats = enrich_batch(self, &prices, &index, now, false, &mut edits);
         self.stats.add(stats);
         Ok((!edits.is_empty()).then(|| write_batch(&index, &mut edits)))
     }
@@ -76,7 +117,8 @@ impl Processor {
     pub fn enrich_records_at(&self, request: &[u8], now: Instant) -> Result<Option<Vec<u8>>, WireError> {
         let batch = self.counted(RecordBatch::parse(request, &self.keys))?;
         let mut patches = RecordPatches::new();
-        let stats = enrich_batch(self, &batch, now, batch.may_hold(), &mut patches);
+        let prices = self.prices();
+        let stats = enrich_batch(self, &prices, &batch, now, batch.may_hold(), &mut patches);
         self.stats.add(stats);
         Ok((!patches.is_empty()).then(|| patches.finish()))
     }
@@ -144,6 +186,7 @@ impl Processor {
         let s = &self.stats;
         let t = &self.state.traces;
         let c = &self.state.conversations;
+        let prices = self.prices();
         serde_json::json!({
             "batches": s.batches.load(Relaxed),
             "spans_seen": s.spans_seen.load(Relaxed),
@@ -170,9 +213,9 @@ impl Processor {
             "conversation_expirations": c.expired.load(Relaxed),
             "trace_evictions": t.evicted.load(Relaxed),
             "trace_expirations": t.expired.load(Relaxed),
-            "price_table_models": self.prices.len(),
-            "pricing_file_entries_loaded": self.prices.file_entries_loaded(),
-            "pricing_file_entries_skipped": self.prices.file_entries_skipped(),
+            "price_table_models": prices.len(),
+            "pricing_file_entries_loaded": prices.file_entries_loaded(),
+            "pricing_file_entries_skipped": prices.file_entries_skipped(),
             "cost_usd_by_model": s.cost_by_model(),
         })
         .to_string()

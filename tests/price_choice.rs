@@ -251,3 +251,25 @@ fn replayed_calls_are_billed_at_the_price_of_their_day() {
     close(enrich(&p, vec![acme(1, 20_200)]).cost(1).unwrap(), per_m(1_000, 3.0) + per_m(1_000, 4.0));
     close(enrich(&p, vec![acme(2, 20_500)]).cost(1).unwrap(), per_m(1_000, 1.0) + per_m(1_000, 2.0));
 }
+
+#[test]
+fn reloaded_prices_apply_to_the_next_batch_and_a_bad_file_keeps_the_old_ones() {
+    let file = std::env::temp_dir().join(format!("l9-reload-{}.json", std::process::id()));
+    let prices =
+        |input: f64| format!(r#"{{"acme": {{"input_cost_per_token": {input:e}, "output_cost_per_token": 0}}}}"#);
+    std::fs::write(&file, prices(1e-6)).unwrap();
+    let p = processor(&format!(r#"{{"pricing_file": {:?}, "use_default_pricing": false}}"#, file.to_str().unwrap()));
+    let acme = |trace| enrich(&p, vec![sp(trace, 1, 0, "chat").chat("acme", 1_000, 0)]).cost(1).unwrap();
+    close(acme(1), 1_000.0 * 1e-6);
+    std::fs::write(&file, prices(2e-6)).unwrap();
+    close(acme(2), 1_000.0 * 1e-6);
+    p.reload_prices().unwrap();
+    close(acme(3), 1_000.0 * 2e-6);
+    std::fs::write(&file, "{ truncated").unwrap();
+    let e = p.reload_prices().unwrap_err().to_string();
+    assert!(e.starts_with(&format!("last9_genai config: pricing_file: {}: not valid JSON", file.display())), "{e}");
+    close(acme(4), 1_000.0 * 2e-6);
+    std::fs::remove_file(&file).unwrap();
+    assert!(p.reload_prices().unwrap_err().to_string().contains("cannot read"));
+    close(acme(5), 1_000.0 * 2e-6);
+}

@@ -17,8 +17,11 @@ import (
 type Config struct {
 	// Pricing adds or overrides prices by model name; it wins over pricing_file and the embedded defaults.
 	Pricing map[string]ModelPrice `mapstructure:"pricing"`
-	// PricingFile is a LiteLLM model_prices_and_context_window.json (USD per token), read once at start-up.
+	// PricingFile is a LiteLLM model_prices_and_context_window.json (USD per token).
 	PricingFile string `mapstructure:"pricing_file"`
+	// PricingFileCheckInterval is how often PricingFile is checked for changes (size or modification time); a
+	// changed file is read again and put in force without stopping batches. 0 reads it once, at start-up.
+	PricingFileCheckInterval time.Duration `mapstructure:"pricing_file_check_interval"`
 	// UseDefaultPricing turns the price table embedded in the core on or off.
 	UseDefaultPricing bool `mapstructure:"use_default_pricing"`
 	// ModelAliases maps names that carry no model (an Azure deployment, a Bedrock application inference profile
@@ -156,6 +159,9 @@ func (cfg *Config) Validate() error {
 	}
 	if m := cfg.WaitForRoot.MaxMiB; m <= 0 || m > maxStateMiB {
 		bad("wait_for_root::max_mib", "must be from 1 to %d, got %d", maxStateMiB, m)
+	}
+	if i := cfg.PricingFileCheckInterval; i != 0 && (i < time.Second || i > maxCheckpointInterval) {
+		bad("pricing_file_check_interval", "must be 0s (read once) or from 1s to %s, got %s", maxCheckpointInterval, i)
 	}
 	if cfg.Storage != nil && (cfg.CheckpointInterval < time.Second || cfg.CheckpointInterval > maxCheckpointInterval) {
 		bad("checkpoint_interval", "must be from 1s to %s when storage is set, got %s", maxCheckpointInterval,

@@ -16,6 +16,7 @@ import (
 
 // Defaults, documented in the top-level README's configuration table.
 const (
+	defaultPriceFileCheck   = time.Minute
 	defaultMaxConversations = 100_000
 	defaultConversationTTL  = 24 * time.Hour
 	defaultMaxTraces        = 50_000
@@ -39,14 +40,15 @@ func NewFactory() processor.Factory {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		UseDefaultPricing:  true,
-		MaxConversations:   defaultMaxConversations,
-		ConversationTTL:    defaultConversationTTL,
-		MaxTraces:          defaultMaxTraces,
-		TraceTTL:           defaultTraceTTL,
-		MaxRememberedSpans: defaultMaxSpans,
-		MaxStateMiB:        defaultMaxStateMiB,
-		CheckpointInterval: defaultCheckpointEvery,
+		UseDefaultPricing:        true,
+		MaxConversations:         defaultMaxConversations,
+		ConversationTTL:          defaultConversationTTL,
+		MaxTraces:                defaultMaxTraces,
+		TraceTTL:                 defaultTraceTTL,
+		MaxRememberedSpans:       defaultMaxSpans,
+		MaxStateMiB:              defaultMaxStateMiB,
+		CheckpointInterval:       defaultCheckpointEvery,
+		PricingFileCheckInterval: defaultPriceFileCheck,
 		WaitForRoot: WaitForRootConfig{
 			Timeout:  defaultRootWait,
 			MaxSpans: defaultMaxWaitingSpans,
@@ -85,6 +87,10 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		c.close()
 		return nil, err
+	}
+	if pCfg.PricingFile != "" && pCfg.PricingFileCheckInterval > 0 {
+		p.priceReload = &priceReloader{path: pCfg.PricingFile, interval: pCfg.PricingFileCheckInterval, core: c,
+			logger: set.Logger, tel: p.telemetry, attrs: p.metricAttrs}
 	}
 	if pCfg.Storage != nil {
 		p.checkpoint = &checkpointer{

@@ -214,6 +214,24 @@ func (c *core) exportState() ([]byte, error) {
 	return takeBytes(out), nil
 }
 
+// reloadPrices rebuilds the core's price table from its configuration (the pricing_file read again); on an
+// error the previous table stays in force.
+func (c *core) reloadPrices() error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.handle == nil {
+		return errCoreClosed
+	}
+	var errBuf [errorBufBytes]byte
+	var errLen C.size_t
+	status := C.last9_genai_processor_reload_prices(c.handle,
+		(*C.char)(unsafe.Pointer(&errBuf[0])), C.size_t(len(errBuf)), &errLen)
+	if status != statusOK {
+		return &coreError{op: "price reload", status: uint32(status), msg: errText(errBuf[:], errLen)}
+	}
+	return nil
+}
+
 // Statuses of a refused checkpoint (last9_genai_status in include/last9_genai.h).
 const (
 	statusCheckpointCorrupt = 300

@@ -50,6 +50,8 @@ type genaiProcessor struct {
 
 	// checkpoint is nil unless `storage` is set.
 	checkpoint *checkpointer
+	// priceReload is nil unless a pricing_file is checked for changes.
+	priceReload *priceReloader
 
 	// inFlight: batches on their way to the next consumer that carry merged spans (ptrace.Traces -> mergedTail).
 	inFlight sync.Map
@@ -112,6 +114,9 @@ func (p *genaiProcessor) start(ctx context.Context, host component.Host) error {
 		p.released.Add(1)
 		go p.releaseOnTimeout()
 	}
+	if p.priceReload != nil {
+		p.priceReload.start()
+	}
 	return nil
 }
 
@@ -122,6 +127,9 @@ func (p *genaiProcessor) shutdown(ctx context.Context) error {
 	p.stopOnce.Do(func() {
 		close(p.stop)
 		p.released.Wait()
+		if p.priceReload != nil {
+			p.priceReload.shutdown()
+		}
 		if p.hold != nil {
 			p.release(ctx, p.hold.drain(), "shutdown")
 		}

@@ -186,6 +186,35 @@ pub extern "C" fn last9_genai_enrich_spans(
     })
 }
 
+/// Builds the price table again from the processor's configuration (re-reading its `pricing_file`) and puts it
+/// in force for the batches that start after this returns; batches under way finish with the previous table.
+///
+/// `InvalidConfig` (a file that is gone or no longer parses): the previous table stays in force, the handle is
+/// usable, and a message naming the key is written to `error_buf` as in `last9_genai_processor_new`.
+#[no_mangle]
+pub extern "C" fn last9_genai_processor_reload_prices(
+    processor: *const last9_genai_processor,
+    error_buf: *mut c_char,
+    error_cap: usize,
+    error_len_out: *mut usize,
+) -> last9_genai_status {
+    guard_status(|| {
+        // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run (the
+        // header's contract); `as_ref` only reads it.
+        let Some(p) = (unsafe { processor.as_ref() }) else {
+            write_error("processor is NULL", error_buf, error_cap, error_len_out);
+            return last9_genai_status::NullPointer;
+        };
+        match p.inner.reload_prices() {
+            Ok(()) => last9_genai_status::Ok,
+            Err(e) => {
+                write_error(&e.to_string(), error_buf, error_cap, error_len_out);
+                last9_genai_status::InvalidConfig
+            }
+        }
+    })
+}
+
 /// Writes the processor's cumulative counters as a JSON object into a new `*stats_out` (free it with
 /// `last9_genai_bytes_free`). Keys: batches, spans_seen, spans_enriched, priced, priced_other_provider,
 /// service_tier_unpriced, unpriced_model, unpriced_no_counts, unpriced_unreadable_counts, duplicate, provided, errors, conversations_tracked, traces_tracked, conversation_evictions,

@@ -143,6 +143,14 @@ impl Processor {
         out
     }
 
+    /// Reloads the prices of both interfaces' processors; the main one's result.
+    pub fn reload_prices(&self) -> Result<(), last9_genai::ConfigError> {
+        let twin = self.twin.reload_prices();
+        let main = self.main.reload_prices();
+        assert_eq!(main.is_ok(), twin.is_ok());
+        main
+    }
+
     pub fn stats_json(&self) -> String {
         self.main.stats_json()
     }

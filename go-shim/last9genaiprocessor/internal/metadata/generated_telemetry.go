@@ -36,6 +36,7 @@ type TelemetryBuilder struct {
 	ProcessorLast9GenaiConversationsTracked     metric.Int64ObservableGauge
 	ProcessorLast9GenaiCost                     metric.Float64ObservableCounter
 	ProcessorLast9GenaiPassthroughBatches       metric.Int64Counter
+	ProcessorLast9GenaiPriceReloads             metric.Int64Counter
 	ProcessorLast9GenaiReleaseFailures          metric.Int64Counter
 	ProcessorLast9GenaiSpansCostProvided        metric.Int64ObservableCounter
 	ProcessorLast9GenaiSpansDuplicate           metric.Int64ObservableCounter
@@ -467,6 +468,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_last9_genai_passthrough_batches",
 		metric.WithDescription("Batches passed on unchanged because enrichment failed (the pipeline keeps flowing). [Development]"),
 		metric.WithUnit("{batch}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiPriceReloads, err = builder.meter.Int64Counter(
+		"otelcol_processor_last9_genai_price_reloads",
+		metric.WithDescription("Attempts to put a changed pricing_file in force (pricing_file_check_interval), by outcome. [Development]"),
+		metric.WithUnit("{reload}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiReleaseFailures, err = builder.meter.Int64Counter(

@@ -108,6 +108,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorLast9GenaiCheckpointWrites.Add(context.Background(), 1)
 	tb.ProcessorLast9GenaiConversationsRestored.Add(context.Background(), 1)
 	tb.ProcessorLast9GenaiPassthroughBatches.Add(context.Background(), 1)
+	tb.ProcessorLast9GenaiPriceReloads.Add(context.Background(), 1)
 	tb.ProcessorLast9GenaiReleaseFailures.Add(context.Background(), 1)
 	tb.ProcessorLast9GenaiSpansReleased.Add(context.Background(), 1)
 	AssertEqualProcessorLast9GenaiBatches(t, testTel,
@@ -132,6 +133,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[float64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorLast9GenaiPassthroughBatches(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorLast9GenaiPriceReloads(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorLast9GenaiReleaseFailures(t, testTel,
