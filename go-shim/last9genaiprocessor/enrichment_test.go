@@ -280,6 +280,8 @@ func TestTelemetryFromCoreStats(t *testing.T) {
 	metadatatest.AssertEqualProcessorLast9GenaiUnpricedModelCalls(t, tel, []metricdata.DataPoint[int64]{{
 		Value: 1, Attributes: attribute.NewSet(id, attribute.String("model", unpricedModelName))}}, opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiConversationsTracked(t, tel, count(1), opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiConversationExpirations(t, tel, count(0), opts...)
+	metadatatest.AssertEqualProcessorLast9GenaiTraceExpirations(t, tel, count(0), opts...)
 	metadatatest.AssertEqualProcessorLast9GenaiCost(t, tel, []metricdata.DataPoint[float64]{{
 		Attributes: attribute.NewSet(id, attribute.String("model", "gpt-4o")),
 		Value:      usd(1000, gpt4oInput) + usd(100, gpt4oOutput),

@@ -168,6 +168,8 @@ type coreStats struct {
 	TracesTracked         int64              `json:"traces_tracked"`
 	ConversationEvictions int64              `json:"conversation_evictions"`
 	TraceEvictions        int64              `json:"trace_evictions"`
+	ConversationExpiries  int64              `json:"conversation_expirations"`
+	TraceExpiries         int64              `json:"trace_expirations"`
 	SpansRemembered       int64              `json:"spans_remembered"`
 	StateBytes            int64              `json:"state_bytes"`
 	StateBytesLimit       int64              `json:"state_bytes_limit"`

@@ -70,6 +70,8 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, hold *holdB
 		tb.RegisterProcessorLast9GenaiTracesTrackedCallback(fromStats(func(s coreStats) int64 { return s.TracesTracked })),
 		tb.RegisterProcessorLast9GenaiConversationEvictionsCallback(fromStats(func(s coreStats) int64 { return s.ConversationEvictions })),
 		tb.RegisterProcessorLast9GenaiTraceEvictionsCallback(fromStats(func(s coreStats) int64 { return s.TraceEvictions })),
+		tb.RegisterProcessorLast9GenaiConversationExpirationsCallback(fromStats(func(s coreStats) int64 { return s.ConversationExpiries })),
+		tb.RegisterProcessorLast9GenaiTraceExpirationsCallback(fromStats(func(s coreStats) int64 { return s.TraceExpiries })),
 		tb.RegisterProcessorLast9GenaiStateBytesCallback(fromStats(func(s coreStats) int64 { return s.StateBytes })),
 		tb.RegisterProcessorLast9GenaiValuesNotRememberedCallback(fromStats(func(s coreStats) int64 { return s.ValuesNotRemembered })),
 		tb.RegisterProcessorLast9GenaiValuesUnreadableCallback(fromStats(func(s coreStats) int64 { return s.ValuesUnreadable })),

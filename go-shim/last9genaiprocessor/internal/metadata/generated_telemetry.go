@@ -32,6 +32,7 @@ type TelemetryBuilder struct {
 	ProcessorLast9GenaiCheckpointRestores       metric.Int64Counter
 	ProcessorLast9GenaiCheckpointWrites         metric.Int64Counter
 	ProcessorLast9GenaiConversationEvictions    metric.Int64ObservableCounter
+	ProcessorLast9GenaiConversationExpirations  metric.Int64ObservableCounter
 	ProcessorLast9GenaiConversationsRestored    metric.Int64Counter
 	ProcessorLast9GenaiConversationsTracked     metric.Int64ObservableGauge
 	ProcessorLast9GenaiCost                     metric.Float64ObservableCounter
@@ -50,6 +51,7 @@ type TelemetryBuilder struct {
 	ProcessorLast9GenaiSpansWaiting             metric.Int64ObservableGauge
 	ProcessorLast9GenaiStateBytes               metric.Int64ObservableGauge
 	ProcessorLast9GenaiTraceEvictions           metric.Int64ObservableCounter
+	ProcessorLast9GenaiTraceExpirations         metric.Int64ObservableCounter
 	ProcessorLast9GenaiTracesTracked            metric.Int64ObservableGauge
 	ProcessorLast9GenaiUnpricedCalls            metric.Int64ObservableCounter
 	ProcessorLast9GenaiUnpricedModelCalls       metric.Int64ObservableCounter
@@ -90,6 +92,21 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiConversationEviction
 		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiConversationEvictions, obs: o})
 		return nil
 	}, builder.ProcessorLast9GenaiConversationEvictions)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorLast9GenaiConversationExpirationsCallback sets callback for observable ProcessorLast9GenaiConversationExpirations metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiConversationExpirationsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiConversationExpirations, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiConversationExpirations)
 	if err != nil {
 		return err
 	}
@@ -294,6 +311,21 @@ func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiTraceEvictionsCallba
 	return nil
 }
 
+// RegisterProcessorLast9GenaiTraceExpirationsCallback sets callback for observable ProcessorLast9GenaiTraceExpirations metric.
+func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiTraceExpirationsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorLast9GenaiTraceExpirations, obs: o})
+		return nil
+	}, builder.ProcessorLast9GenaiTraceExpirations)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
 // RegisterProcessorLast9GenaiTracesTrackedCallback sets callback for observable ProcessorLast9GenaiTracesTracked metric.
 func (builder *TelemetryBuilder) RegisterProcessorLast9GenaiTracesTrackedCallback(cb metric.Int64Callback) error {
 	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
@@ -442,7 +474,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiConversationEvictions, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_conversation_evictions",
-		metric.WithDescription("Conversations dropped from memory by max_conversations or conversation_ttl. [Development]"),
+		metric.WithDescription("Conversations dropped from memory to stay within max_conversations or max_state_mib (least recently used first). [Development]"),
+		metric.WithUnit("{conversation}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiConversationExpirations, err = builder.meter.Int64ObservableCounter(
+		"otelcol_processor_last9_genai_conversation_expirations",
+		metric.WithDescription("Conversations forgotten after conversation_ttl without a span. [Development]"),
 		metric.WithUnit("{conversation}"),
 	)
 	errs = errors.Join(errs, err)
@@ -550,7 +588,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorLast9GenaiTraceEvictions, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_last9_genai_trace_evictions",
-		metric.WithDescription("Traces dropped from memory by max_traces or trace_ttl. [Development]"),
+		metric.WithDescription("Traces dropped from memory to stay within max_traces, max_remembered_spans or max_state_mib (least recently used first). [Development]"),
+		metric.WithUnit("{trace}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorLast9GenaiTraceExpirations, err = builder.meter.Int64ObservableCounter(
+		"otelcol_processor_last9_genai_trace_expirations",
+		metric.WithDescription("Traces forgotten after trace_ttl without a span. [Development]"),
 		metric.WithUnit("{trace}"),
 	)
 	errs = errors.Join(errs, err)

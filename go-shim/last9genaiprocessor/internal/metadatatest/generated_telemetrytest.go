@@ -72,7 +72,7 @@ func AssertEqualProcessorLast9GenaiCheckpointWrites(t *testing.T, tt *componentt
 func AssertEqualProcessorLast9GenaiConversationEvictions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_last9_genai_conversation_evictions",
-		Description: "Conversations dropped from memory by max_conversations or conversation_ttl. [Development]",
+		Description: "Conversations dropped from memory to stay within max_conversations or max_state_mib (least recently used first). [Development]",
 		Unit:        "{conversation}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -81,6 +81,22 @@ func AssertEqualProcessorLast9GenaiConversationEvictions(t *testing.T, tt *compo
 		},
 	}
 	got, err := tt.GetMetric("otelcol_processor_last9_genai_conversation_evictions")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualProcessorLast9GenaiConversationExpirations(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_last9_genai_conversation_expirations",
+		Description: "Conversations forgotten after conversation_ttl without a span. [Development]",
+		Unit:        "{conversation}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_last9_genai_conversation_expirations")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
@@ -354,7 +370,7 @@ func AssertEqualProcessorLast9GenaiStateBytes(t *testing.T, tt *componenttest.Te
 func AssertEqualProcessorLast9GenaiTraceEvictions(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_last9_genai_trace_evictions",
-		Description: "Traces dropped from memory by max_traces or trace_ttl. [Development]",
+		Description: "Traces dropped from memory to stay within max_traces, max_remembered_spans or max_state_mib (least recently used first). [Development]",
 		Unit:        "{trace}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
@@ -363,6 +379,22 @@ func AssertEqualProcessorLast9GenaiTraceEvictions(t *testing.T, tt *componenttes
 		},
 	}
 	got, err := tt.GetMetric("otelcol_processor_last9_genai_trace_evictions")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualProcessorLast9GenaiTraceExpirations(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_processor_last9_genai_trace_expirations",
+		Description: "Traces forgotten after trace_ttl without a span. [Development]",
+		Unit:        "{trace}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_processor_last9_genai_trace_expirations")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
