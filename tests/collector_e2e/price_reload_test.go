@@ -1,24 +1,15 @@
 package collectore2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 )
 
-// Template arguments as startCollectorWith's; the price file is dir/prices.json.
+// The pipeline under test; loopbackOverlay adds the listeners, the health check and the metrics reader.
 const priceReloadConfig = `
-extensions:
-  health_check:
-    endpoint: 127.0.0.1:%[4]d
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:%[2]d
-      http:
-        endpoint: 127.0.0.1:%[3]d
 processors:
   last9_genai:
     pricing_file: %[1]s/prices.json
@@ -37,14 +28,6 @@ service:
       receivers: [otlp]
       processors: [last9_genai]
       exporters: [file]
-  telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: 127.0.0.1
-                port: %[5]d
 `
 
 // TestPriceFileReload: the running collector puts a changed pricing_file in force without a restart (the next
@@ -64,7 +47,11 @@ func TestPriceFileReload(t *testing.T) {
 	}
 	// 1000 input and 500 output tokens of gpt-4o, at 2.50 / 10.00 per million, then at 5.00 / 20.00.
 	write(`{"gpt-4o": {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05}}`)
-	c := startCollectorWith(t, dir, priceReloadConfig)
+	c := newCollector(t, dir)
+	base, overlay := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "overlay.yaml")
+	writeFile(t, base, fmt.Sprintf(priceReloadConfig, dir))
+	writeFile(t, overlay, fmt.Sprintf(loopbackOverlay, dir, c.grpcPort, c.httpPort, c.healthPort, c.metricsPort))
+	c.launch(t, []string{"--config", base, "--config", overlay}, nil)
 	defer c.stop(t)
 	out := filepath.Join(dir, "out.jsonl")
 	span := func(scenario byte) spanSpec {

@@ -60,17 +60,7 @@ func restartTurn(t *testing.T, c *collector, trace byte, conv string, in, out in
 		attrs: map[string]any{"gen_ai.conversation.id": conv}}
 	call := spanSpec{scenario: 40, trace: trace, id: 2, parent: 1, name: "chat gpt-4o", attrs: chatAttrs("gpt-4o", in, out)}
 	c.send(t, httpProto, batchOf(root, call))
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		got, _ := readOutput(t, filepath.Join(c.dir, "out.jsonl"))
-		if _, ok := got[root.key()]; ok {
-			return asserter{t: t, got: got}, root
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("turn %d not exported after 30s", trace)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return waitForSpanIn(t, filepath.Join(c.dir, "out.jsonl"), root), root
 }
 
 func TestConversationStateSurvivesRestarts(t *testing.T) {
