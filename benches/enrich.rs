@@ -4,7 +4,8 @@
 //! `captured`: batches of about 1,000 spans replayed from the spans real instrumentation libraries emitted
 //! (tests/e2e/captured), with fresh trace ids and conversations every iteration, through both interfaces: OTLP
 //! bytes (`enrich`) and span records (`enrich_records`, what the collector's shim uses). `synthetic`: 100 traces
-//! of 10 spans, with and without GenAI content.
+//! of 10 spans, with and without GenAI content; and the GenAI mix priced from a genai-prices file, by exact names
+//! (`gpt-4o`) and by its clauses (Bedrock's `us.anthropic.claude-sonnet-4-5-20250929-v1:0`, matched by `contains`).
 //!
 //! Run: `cargo bench --bench enrich` (criterion prints time per batch and spans/s).
 
@@ -57,12 +58,12 @@ fn plain_span(t: usize, n: usize) -> Vec<KeyValue> {
 }
 
 /// An instrumented chat call with the usual OTel GenAI attributes.
-fn llm_span(t: usize, n: usize) -> Vec<KeyValue> {
+fn llm_span(t: usize, n: usize, (provider, model, response_model): (&str, &str, &str)) -> Vec<KeyValue> {
     vec![
         s("gen_ai.operation.name", "chat"),
-        s("gen_ai.provider.name", "openai"),
-        s("gen_ai.request.model", "gpt-4o"),
-        s("gen_ai.response.model", "gpt-4o-2024-08-06"),
+        s("gen_ai.provider.name", provider),
+        s("gen_ai.request.model", model),
+        s("gen_ai.response.model", response_model),
         s("gen_ai.response.id", &format!("chatcmpl-{t}-{n}")),
         i("gen_ai.usage.input_tokens", 1200),
         i("gen_ai.usage.output_tokens", 300),
@@ -88,13 +89,13 @@ fn span(t: usize, n: usize, attributes: Vec<KeyValue>) -> Span {
 }
 
 /// 100 traces x 10 spans. `genai`: each trace is a conversation turn (id on the root) with 3 LLM calls and a tool.
-fn batch(genai: bool) -> Vec<u8> {
+fn batch(genai: bool, model: (&str, &str, &str)) -> Vec<u8> {
     let mut spans = Vec::new();
     for t in 0..TRACES {
         for n in 0..SPANS_PER_TRACE {
             let attrs = match (genai, n) {
                 (true, 0) => vec![s("gen_ai.conversation.id", &format!("conv-{}", t % 20)), s("user.id", "u-1")],
-                (true, 1..=3) => llm_span(t, n),
+                (true, 1..=3) => llm_span(t, n, model),
                 (true, 4) => vec![s("gen_ai.operation.name", "execute_tool"), s("gen_ai.tool.name", "lookup")],
                 _ => plain_span(t, n),
             };
@@ -217,10 +218,23 @@ fn bench_captured(c: &mut Criterion) {
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("synthetic");
     g.throughput(Throughput::Elements((TRACES * SPANS_PER_TRACE) as u64));
-    for (name, genai) in [("genai_mix", true), ("no_genai", false)] {
-        let mut input = batch(genai);
+    let genai_file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/genai_prices_subset.json");
+    let with_file = format!(r#"{{"max_traces": 20000, "pricing_file": {genai_file:?}}}"#);
+    let plain = r#"{"max_traces": 20000}"#.to_owned();
+    let gpt = ("openai", "gpt-4o", "gpt-4o-2024-08-06");
+    // Bedrock's regional profile names are matched by the aws provider's `contains` clauses only.
+    let bedrock = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    let claude = ("aws.bedrock", bedrock, bedrock);
+    let cases = [
+        ("genai_mix", true, gpt, &plain),
+        ("no_genai", false, gpt, &plain),
+        ("genai_mix_genai_prices_names", true, gpt, &with_file),
+        ("genai_mix_genai_prices_clauses", true, claude, &with_file),
+    ];
+    for (name, genai, model, config) in cases {
+        let mut input = batch(genai, model);
         let offsets = trace_id_offsets(&input);
-        let p = Processor::from_json(br#"{"max_traces": 20000}"#).unwrap();
+        let p = Processor::from_json(config.as_bytes()).unwrap();
         let mut counter = 0u64;
         g.bench_function(format!("last9_genai/{name}"), |b| {
             b.iter(|| {

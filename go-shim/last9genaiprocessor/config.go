@@ -17,7 +17,8 @@ import (
 type Config struct {
 	// Pricing adds or overrides prices by model name; it wins over pricing_file and the embedded defaults.
 	Pricing map[string]ModelPrice `mapstructure:"pricing"`
-	// PricingFile is a LiteLLM model_prices_and_context_window.json (USD per token).
+	// PricingFile is a LiteLLM model_prices_and_context_window.json (USD per token) or a genai-prices data.json
+	// (USD per million tokens); the core tells them apart.
 	PricingFile string `mapstructure:"pricing_file"`
 	// PricingFileCheckInterval is how often PricingFile is checked for changes (size or modification time); a
 	// changed file is read again and put in force without stopping batches. 0 reads it once, at start-up.
@@ -118,7 +119,7 @@ func (cfg *Config) Validate() error {
 		if info, err := os.Stat(cfg.PricingFile); err != nil {
 			bad("pricing_file", "%v", err)
 		} else if info.IsDir() {
-			bad("pricing_file", "%s is a directory, want a LiteLLM JSON price file", cfg.PricingFile)
+			bad("pricing_file", "%s is a directory, want a JSON price file (LiteLLM or genai-prices)", cfg.PricingFile)
 		}
 	}
 

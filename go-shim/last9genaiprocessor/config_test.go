@@ -161,7 +161,7 @@ func TestValidateOtherErrors(t *testing.T) {
 		"price file checked too often": {func(c *Config) { c.PricingFileCheckInterval = 100 * time.Millisecond },
 			"pricing_file_check_interval: must be 0s (read once) or from 1s to 24h0m0s, got 100ms"},
 		"pricing file is a directory": {func(c *Config) { c.PricingFile = "testdata" },
-			"pricing_file: testdata is a directory, want a LiteLLM JSON price file"},
+			"pricing_file: testdata is a directory, want a JSON price file (LiteLLM or genai-prices)"},
 		"empty user key":          {func(c *Config) { c.UserIDKeys = []string{""} }, "user_id_keys: entry 0 is empty"},
 		"empty workflow id key":   {func(c *Config) { c.WorkflowIDKeys = []string{"a", ""} }, "workflow_id_keys: entry 1 is empty"},
 		"empty workflow type key": {func(c *Config) { c.WorkflowTypeKeys = []string{""} }, "workflow_type_keys: entry 0 is empty"},

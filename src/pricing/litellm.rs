@@ -2,13 +2,12 @@
 //!
 //! The real file has thousands of entries of every kind (image, audio, per-second, per-character, rerank), plus a
 //! `sample_spec` documentation entry. One odd entry must never cost the user all the others: entries that cannot be
-//! priced per token are skipped and counted; only an unreadable file or one that is not a JSON object fails.
+//! priced per token are skipped and counted.
 
 use super::model_price::{LongContext, ModelPrice};
 use super::off_peak;
 use super::service_tier::Tiers;
 use serde_json::{Map, Value};
-use std::path::Path;
 
 pub(crate) struct LiteLlmEntry {
     pub key: String,
@@ -25,20 +24,8 @@ pub(crate) struct LiteLlmPrices {
 /// Modes whose calls produce no output tokens: a missing output price means 0, not "unpriceable".
 const INPUT_ONLY_MODES: [&str; 3] = ["embedding", "moderation", "rerank"];
 
-pub(crate) fn load_file(path: &Path) -> Result<LiteLlmPrices, String> {
-    let text = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let doc: Value = serde_json::from_slice(&text).map_err(|e| format!("{}: not valid JSON: {e}", path.display()))?;
-    match doc {
-        Value::Object(map) => Ok(parse_map(map)),
-        other => Err(format!(
-            "{}: expected a JSON object mapping model names to prices (LiteLLM format), got {}",
-            path.display(),
-            json_kind(&other)
-        )),
-    }
-}
-
-fn parse_map(map: Map<String, Value>) -> LiteLlmPrices {
+/// Reads the file's object; entries that cannot be priced per token are skipped and counted.
+pub(crate) fn parse_map(map: Map<String, Value>) -> LiteLlmPrices {
     let mut prices = LiteLlmPrices { entries: Vec::with_capacity(map.len()), skipped: 0 };
     for (key, spec) in map {
         match parse_entry(&key, &spec) {
@@ -175,17 +162,6 @@ fn parse_long_key(name: &str) -> Option<(usize, u64)> {
     })
 }
 
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,25 +237,5 @@ mod tests {
         let mut keys: Vec<_> = p.entries.iter().map(|e| e.key.as_str()).collect();
         keys.sort();
         assert_eq!(keys, ["amazon.titan-embed-text-v1", "ollama/llama3"]);
-    }
-
-    #[test]
-    fn file_errors_name_the_path() {
-        let dir = std::env::temp_dir().join(format!("l9-litellm-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let missing = dir.join("missing.json");
-        let e = load_file(&missing).err().unwrap();
-        assert!(e.starts_with(&format!("{}: cannot read", missing.display())), "{e}");
-
-        let bad = dir.join("bad.json");
-        std::fs::write(&bad, "{ not json").unwrap();
-        let e = load_file(&bad).err().unwrap();
-        assert!(e.starts_with(&format!("{}: not valid JSON", bad.display())), "{e}");
-
-        let arr = dir.join("array.json");
-        std::fs::write(&arr, "[1, 2]").unwrap();
-        let e = load_file(&arr).err().unwrap();
-        assert!(e.contains("expected a JSON object") && e.ends_with("got an array"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -54,6 +54,14 @@ impl OffPeak {
         self.windows.iter().any(|w| w.contains(minute, weekday))
     }
 
+    /// One daily UTC window `[start, end)` in minutes (wrapping past midnight when end < start), with rates for
+    /// input, output, cache read, cache write and reasoning.
+    pub(crate) fn daily(start: u16, end: u16, rates: [Option<f64>; 5]) -> OffPeak {
+        let [input, output, cache_read, cache_write, reasoning] = rates;
+        let windows = Box::new([Window { start, end, weekdays: EVERY_DAY }]);
+        OffPeak { windows, input, output, cache_read, cache_write, reasoning }
+    }
+
     /// Reads a LiteLLM `off_peak_pricing` block: `hours_utc` (`"16:30-00:30"`, or a list of them) and/or
     /// `windows: [{hours_utc, weekdays}]`, plus per-token rates under the file's usual names. A block without a
     /// readable window or without a rate is ignored (`None`): the call is billed at the usual price.

@@ -18,7 +18,7 @@ impl ModelPrice {
     /// model did not exist yet: a clock not to be trusted, or synthetic data), gets the current rates.
     pub fn at(&self, unix_nanos: u64) -> &ModelPrice {
         let Some(h) = self.history.as_deref() else { return self };
-        if unix_nanos >= h.current_from {
+        if unix_nanos == 0 || unix_nanos >= h.current_from {
             return self;
         }
         h.earlier.iter().rev().find(|(from, _)| *from <= unix_nanos).map_or(self, |(_, p)| p)

@@ -1,17 +1,28 @@
-//! The price table: inline config over a LiteLLM file over the embedded defaults, and the per-span lookup.
+//! The price table: inline config over a price file (LiteLLM or genai-prices) over the embedded defaults, and the
+//! per-span lookup.
 //!
 //! Lookup runs once per LLM span, so everything that can be decided per KEY is decided at build time: every key is
 //! registered under its routing-free names (`azure/gpt-4o` also under `gpt-4o`), each name's candidates are sorted
 //! by preference, and a lookup only walks the span model's few normalised forms. An exact key costs one hash probe and
 //! no allocation; other lookups lowercase on the stack for names up to 128 bytes. No locks, no cache: the table is
 //! immutable after `build` and `Send + Sync`.
+//!
+//! A genai-prices file names its models by clauses: its `equals` names are indexed like keys, and the rest
+//! (`starts_with`, `contains`, `regex`) is evaluated only when no indexed name gives the span's provider its own
+//! price, and only on that provider's models, those it falls back to, and the model vendor's. Those answers are
+//! memoised per (provider, model name) in a bounded memo (`state::Memo`), the table's one piece of mutable state: a
+//! provider's clauses are hundreds of substring searches (~9 µs a call for Bedrock's), real traffic names few
+//! models, and a reload builds a new table with an empty memo.
 
 use super::default_prices::default_prices;
-use super::litellm;
+use super::genai_prices::GenaiPrices;
+use super::match_clause::Clause;
 use super::model_alias::ModelAliases;
 use super::model_match::{ascii_lowercase, dotted_variant, lookup_forms, registration_forms, variant_forms, Forms};
 use super::model_price::ModelPrice;
+use super::price_file::{self, PriceFile};
 use super::provider::Family;
+use crate::state::Memo;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -32,8 +43,15 @@ struct Entry {
     family: Option<Family>,
     /// The key's routing prefix, lowercase (`deepinfra` for `deepinfra/anthropic/claude-haiku-4-5`).
     route: Option<Box<str>>,
-    /// The price file's `litellm_provider`, lowercase.
+    /// The price file's `litellm_provider` or genai-prices provider id, lowercase.
     provider: Option<Box<str>>,
+    /// Exact names besides the key's own forms (a genai-prices model's `equals` clauses), lowercase.
+    names: Box<[Box<str>]>,
+    /// The genai-prices provider (index into [`GenaiIndex::providers`]) and the rest of the model's clause.
+    genai: Option<u16>,
+    pattern: Option<Clause>,
+    /// Position in the price file, for clauses (tried in file order).
+    order: u32,
 }
 
 impl Entry {
@@ -42,14 +60,34 @@ impl Entry {
         let family = family.or_else(|| Family::from_key_prefix(&lower));
         let route = lower.split_once('/').map(|(head, _)| head.into());
         let provider = provider.map(|p| p.trim().to_ascii_lowercase().into());
-        Entry { key: key.trim().into(), lower: lower.into(), price, source, family, route, provider }
+        Entry {
+            key: key.trim().into(),
+            lower: lower.into(),
+            price,
+            source,
+            family,
+            route,
+            provider,
+            names: Box::default(),
+            genai: None,
+            pattern: None,
+            order: 0,
+        }
+    }
+
+    /// Whether `name` is this entry's own name (its key or one of its exact names), not a form reached by removing
+    /// a decoration.
+    fn owns(&self, name: &str) -> bool {
+        &*self.lower == name || self.names.iter().any(|n| &**n == name)
     }
 
     /// How well this entry fits the provider a span was served by: 0 it is that provider's own entry (by routing
     /// prefix or `litellm_provider`, any provider name), 1 an entry of its provider family, 2 an entry without a
     /// routing prefix (the vendor's own key), 3 another provider's entry.
     fn fit(&self, want: &Want<'_>) -> u8 {
-        if want.provider.is_some_and(|p| self.route.as_deref() == Some(p) || self.provider.as_deref() == Some(p)) {
+        if want.provider.is_some_and(|p| self.route.as_deref() == Some(p) || self.provider.as_deref() == Some(p))
+            || (want.genai.is_some() && self.genai == want.genai)
+        {
             0
         } else if want.family.is_some() && self.family == want.family {
             1
@@ -65,7 +103,34 @@ impl Entry {
 struct Want<'a> {
     provider: Option<&'a str>,
     family: Option<Family>,
+    /// The genai-prices provider the span's provider resolves to.
+    genai: Option<u16>,
 }
+
+/// One entry a name reaches.
+#[derive(Debug, Clone, Copy)]
+struct Hit {
+    entry: u32,
+    /// The name was reached by dropping more than the key's routing prefix (`azure/eu/gpt-4o` as `gpt-4o`): a
+    /// regional or otherwise narrower product, ranked after the provider's plain entry.
+    narrower: bool,
+}
+
+/// A genai-prices provider, for resolving a span's provider and evaluating model clauses.
+struct GenaiProvider {
+    id: Box<str>,
+    provider_match: Option<Clause>,
+    model_match: Option<Clause>,
+    fallback: Vec<u16>,
+    /// Entries with clauses beyond exact names, in file order (the first that matches is the file's answer).
+    patterns: Vec<u32>,
+}
+
+/// Names longer than this are matched by exact key only: no model id is this long, and a clause scan over a
+/// client's megabyte-long string would cost more than the batch.
+const MAX_PATTERN_NAME: usize = STACK_LOWERCASE;
+/// Distinct (provider, model) pairs remembered; a fleet's traffic names far fewer.
+const CLAUSE_MEMO_ENTRIES: usize = 4096;
 
 /// A lookup's answer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,9 +149,13 @@ pub struct PriceTable {
     entries: Vec<Entry>,
     /// The exact key as configured: the allocation-free fast path.
     exact: HashMap<Box<str>, u32>,
-    /// Lowercase name -> entries known by it, best first: the entry whose own key it is, then by source, then the
+    /// Lowercase name -> entries known by it, best first: the entry whose own name it is, then by source, then the
     /// shortest key (`anthropic.claude-…` before `bedrock/us-gov-west-1/anthropic.claude-…`).
-    by_name: HashMap<Box<str>, Box<[u32]>>,
+    by_name: HashMap<Box<str>, Box<[Hit]>>,
+    /// The providers of a genai-prices file (empty without one).
+    genai: Box<[GenaiProvider]>,
+    /// `provider \0 model` -> the clause match found for it.
+    clause_memo: Memo<Option<(u8, u32)>>,
     has_inline: bool,
     file_loaded: usize,
     file_skipped: usize,
@@ -117,15 +186,26 @@ impl PriceTable {
             }
         }
         let (mut file_loaded, mut file_skipped) = (0, 0);
-        if let Some(path) = pricing_file {
-            let file = litellm::load_file(path)?;
-            file_loaded = file.entries.len();
-            file_skipped = file.skipped;
-            for e in file.entries {
-                let family = e.litellm_provider.as_deref().and_then(Family::from_litellm_provider);
-                add(e.key, e.price, Source::File, family, e.litellm_provider.as_deref());
+        let mut genai = Vec::new();
+        match pricing_file.map(price_file::load).transpose()? {
+            Some(PriceFile::LiteLlm(file)) => {
+                file_loaded = file.entries.len();
+                file_skipped = file.skipped;
+                for e in file.entries {
+                    let family = e.litellm_provider.as_deref().and_then(Family::from_litellm_provider);
+                    add(e.key, e.price, Source::File, family, e.litellm_provider.as_deref());
+                }
             }
+            Some(PriceFile::GenaiPrices(file)) => {
+                (file_loaded, file_skipped) = add_genai(&mut merged, file, &mut genai);
+            }
+            None => {}
         }
+        let mut add =
+            |key: String, price: ModelPrice, source: Source, family: Option<Family>, provider: Option<&str>| {
+                let entry = Entry::new(&key, price, source, family, provider);
+                merged.insert(entry.lower.clone(), entry);
+            };
         let has_inline = !inline.is_empty();
         for (model, price) in inline {
             if model.trim().is_empty() {
@@ -133,30 +213,67 @@ impl PriceTable {
             }
             add(model, price, Source::Inline, None, None);
         }
-        Ok(Self::index(merged.into_values().collect(), has_inline, file_loaded, file_skipped))
+        let mut table = Self::index(merged.into_values().collect(), has_inline, file_loaded, file_skipped);
+        table.attach_genai(genai);
+        Ok(table)
     }
 
     fn index(mut entries: Vec<Entry>, has_inline: bool, file_loaded: usize, file_skipped: usize) -> PriceTable {
         entries.sort_by(|a, b| a.lower.cmp(&b.lower));
         let mut exact = HashMap::with_capacity(entries.len());
-        let mut by_name: HashMap<&str, Vec<u32>> = HashMap::with_capacity(entries.len() * 2);
+        let mut by_name: HashMap<&str, Vec<Hit>> = HashMap::with_capacity(entries.len() * 2);
         for (i, e) in entries.iter().enumerate() {
-            exact.insert(e.key.clone(), i as u32);
-            for name in registration_forms(&e.lower).as_slice() {
-                by_name.entry(name).or_default().push(i as u32);
+            let entry = i as u32;
+            exact.insert(e.key.clone(), entry);
+            for &name in registration_forms(&e.lower).as_slice() {
+                let narrower = &*e.lower != name
+                    && e.route.as_deref().and_then(|r| e.lower.strip_prefix(r)?.strip_prefix('/')) != Some(name);
+                by_name.entry(name).or_default().push(Hit { entry, narrower });
+            }
+            for name in e.names.iter() {
+                let hits = by_name.entry(name).or_default();
+                if !hits.iter().any(|h| h.entry == entry) {
+                    hits.push(Hit { entry, narrower: false });
+                }
             }
         }
         let by_name = by_name
             .into_iter()
-            .map(|(name, mut ids)| {
-                ids.sort_by_key(|&i| {
-                    let e = &entries[i as usize];
-                    (&*e.lower != name, e.source, e.lower.len(), &e.lower)
+            .map(|(name, mut hits)| {
+                hits.sort_by_key(|h| {
+                    let e = &entries[h.entry as usize];
+                    (!e.owns(name), e.source, e.lower.len(), &e.lower)
                 });
-                (Box::from(name), ids.into_boxed_slice())
+                (Box::from(name), hits.into_boxed_slice())
             })
             .collect();
-        PriceTable { entries, exact, by_name, has_inline, file_loaded, file_skipped, aliases: ModelAliases::default() }
+        PriceTable {
+            entries,
+            exact,
+            by_name,
+            genai: Box::default(),
+            clause_memo: Memo::new(CLAUSE_MEMO_ENTRIES),
+            has_inline,
+            file_loaded,
+            file_skipped,
+            aliases: ModelAliases::default(),
+        }
+    }
+
+    /// Lists each genai-prices provider's clause-matched entries in file order (`index` sorted the entries).
+    fn attach_genai(&mut self, mut providers: Vec<GenaiProvider>) {
+        let mut with_pattern: Vec<(u32, u32)> = Vec::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            if e.pattern.is_some() {
+                with_pattern.push((e.order, i as u32));
+            }
+        }
+        with_pattern.sort_unstable();
+        for (_, i) in with_pattern {
+            let p = self.entries[i as usize].genai.expect("patterns come from genai-prices");
+            providers[usize::from(p)].patterns.push(i);
+        }
+        self.genai = providers.into_boxed_slice();
     }
 
     /// The price for a span's model name, and the table key that matched (the "model" label of metrics).
@@ -177,8 +294,11 @@ impl PriceTable {
         let mut pbuf = [0u8; PROVIDER_LOWERCASE];
         let lower_provider = provider.map(str::trim).filter(|p| !p.is_empty() && p.len() <= PROVIDER_LOWERCASE);
         let lower_provider = lower_provider.map(|p| ascii_lowercase(p, &mut pbuf));
-        let mut want =
-            Want { provider: lower_provider.as_deref(), family: provider.and_then(Family::from_span_provider) };
+        let mut want = Want {
+            provider: lower_provider.as_deref(),
+            family: provider.and_then(Family::from_span_provider),
+            genai: None,
+        };
 
         let mut buf = [0u8; STACK_LOWERCASE];
         let lower = ascii_lowercase(model.trim(), &mut buf);
@@ -187,19 +307,101 @@ impl PriceTable {
             want.provider = lower.split_once('/').map(|(head, _)| head);
             want.family = want.provider.and_then(Family::from_litellm_provider);
         }
+        want.genai = self.genai_provider(want.provider, want.family);
         if let Some(&i) = self.exact.get(model) {
             let e = &self.entries[i as usize];
             let no_better = e.fit(&want) == 0 || (want.provider.is_none() && want.family.is_none());
-            if no_better && (!self.has_inline || e.source == Source::Inline) {
+            // A genai-prices model's clause may claim a name an embedded key also has: that key must search.
+            let authoritative = if self.has_inline {
+                e.source == Source::Inline
+            } else {
+                e.source != Source::Default || self.genai.is_empty()
+            };
+            if no_better && authoritative {
                 return Some(self.answer(i, &want, provider.is_some()));
             }
         }
         let found = if self.has_inline {
-            self.search(lower, &want, true).or_else(|| self.search(lower, &want, false))
+            self.search(lower, &want, true).map(|(_, i)| i).or_else(|| self.search_all(lower, &want))
         } else {
-            self.search(lower, &want, false)
+            self.search_all(lower, &want)
         };
         found.map(|i| self.answer(i, &want, provider.is_some()))
+    }
+
+    /// The genai-prices provider a span's provider means: by id, then by family (so `az.ai.openai` is Azure, not
+    /// the OpenAI its name contains), then by the file's `provider_match`.
+    fn genai_provider(&self, provider: Option<&str>, family: Option<Family>) -> Option<u16> {
+        if self.genai.is_empty() {
+            return None;
+        }
+        let provider = provider?;
+        let by_id = |id: &str| self.genai.iter().position(|g| &*g.id == id);
+        let found = by_id(provider)
+            .or_else(|| family.and_then(Family::genai_prices_id).and_then(by_id))
+            .or_else(|| self.genai.iter().position(|g| g.provider_match.as_ref().is_some_and(|m| m.matches(provider))));
+        found.map(|i| i as u16)
+    }
+
+    /// The best entry by name and, with a genai-prices file, by its clauses: the better fit wins, then the more
+    /// authoritative source, then the name.
+    fn search_all(&self, lower: &str, want: &Want<'_>) -> Option<u32> {
+        let by_name = self.search(lower, want, false);
+        if self.genai.is_empty() || lower.len() > MAX_PATTERN_NAME {
+            return by_name.map(|(_, i)| i);
+        }
+        let source = |i: u32| self.entries[i as usize].source;
+        if let Some((0, i)) = by_name {
+            if source(i) <= Source::File {
+                return Some(i);
+            }
+        }
+        match (by_name, self.memoised_pattern_hit(lower, want)) {
+            (Some((rn, n)), Some((rp, p))) => Some(if (rp, source(p)) < (rn, source(n)) { p } else { n }),
+            (n, p) => n.or(p).map(|(_, i)| i),
+        }
+    }
+
+    fn memoised_pattern_hit(&self, lower: &str, want: &Want<'_>) -> Option<(u8, u32)> {
+        let provider = want.provider.unwrap_or("");
+        let mut buf = [0u8; PROVIDER_LOWERCASE + 1 + MAX_PATTERN_NAME];
+        let len = provider.len() + 1 + lower.len();
+        let Some(key) = buf.get_mut(..len) else { return self.pattern_hit(lower, want) };
+        key[..provider.len()].copy_from_slice(provider.as_bytes());
+        key[provider.len()] = 0;
+        key[provider.len() + 1..].copy_from_slice(lower.as_bytes());
+        let Ok(key) = std::str::from_utf8(key) else { return self.pattern_hit(lower, want) };
+        if let Some(hit) = self.clause_memo.get(key) {
+            return hit;
+        }
+        let hit = self.pattern_hit(lower, want);
+        self.clause_memo.insert(key, hit);
+        hit
+    }
+
+    /// The first clause-matched model, in file order, of the span's provider, then of the providers it falls back
+    /// to, then of the providers whose models the name is (`model_match`); the best fit among them.
+    fn pattern_hit(&self, lower: &str, want: &Want<'_>) -> Option<(u8, u32)> {
+        let (_, base) = lookup_forms(lower);
+        let matches = |c: &Clause| c.matches(lower) || (base != lower && c.matches(base));
+        let own = want.genai.map(|p| &self.genai[usize::from(p)]);
+        let fallbacks = own.map_or(&[][..], |p| &p.fallback[..]).iter().map(|&f| &self.genai[usize::from(f)]);
+        let vendors = self.genai.iter().filter(|g| g.model_match.as_ref().is_some_and(matches));
+        let mut best: Option<(u8, u32)> = None;
+        for g in own.into_iter().chain(fallbacks).chain(vendors) {
+            let Some(&i) = g.patterns.iter().find(|&&i| self.entries[i as usize].pattern.as_ref().is_some_and(matches))
+            else {
+                continue;
+            };
+            let rank = 2 * self.entries[i as usize].fit(want);
+            if best.map_or(true, |(b, _)| rank < b) {
+                best = Some((rank, i));
+            }
+            if rank == 0 {
+                break;
+            }
+        }
+        best
     }
 
     fn answer(&self, i: u32, want: &Want<'_>, provider_named: bool) -> PriceMatch<'_> {
@@ -242,7 +444,7 @@ impl PriceTable {
         self.entries.iter().map(|e| &*e.key)
     }
 
-    fn search(&self, lower: &str, want: &Want<'_>, inline_only: bool) -> Option<u32> {
+    fn search(&self, lower: &str, want: &Want<'_>, inline_only: bool) -> Option<(u8, u32)> {
         let (forms, base) = lookup_forms(lower);
         if let Some(i) = self.best_hit(&forms, want, inline_only) {
             return Some(i);
@@ -252,29 +454,24 @@ impl PriceTable {
     }
 
     /// The best-fitting entry any form reaches; forms are most specific first, so on equal rank the earlier wins.
-    fn best_hit(&self, forms: &Forms<'_>, want: &Want<'_>, inline_only: bool) -> Option<u32> {
+    fn best_hit(&self, forms: &Forms<'_>, want: &Want<'_>, inline_only: bool) -> Option<(u8, u32)> {
         let mut best: Option<(u8, u32)> = None;
         for name in forms.as_slice() {
-            let Some(ids) = self.by_name.get(*name) else { continue };
-            for &i in ids.iter() {
-                if inline_only && !self.inline_applies(i, name, want.family) {
+            let Some(hits) = self.by_name.get(*name) else { continue };
+            for h in hits.iter() {
+                if inline_only && !self.inline_applies(h.entry, name, want.family) {
                     continue;
                 }
-                let e = &self.entries[i as usize];
-                // A key reached by dropping more than its provider prefix (`azure/eu/gpt-4o` as `gpt-4o`) is a
-                // regional or otherwise narrower product: it ranks after the provider's plain entry.
-                let narrower = &*e.lower != *name
-                    && e.route.as_deref().and_then(|r| e.lower.strip_prefix(r)?.strip_prefix('/')) != Some(*name);
-                let rank = 2 * e.fit(want) + u8::from(narrower);
+                let rank = 2 * self.entries[h.entry as usize].fit(want) + u8::from(h.narrower);
                 if best.map_or(true, |(b, _)| rank < b) {
-                    best = Some((rank, i));
+                    best = Some((rank, h.entry));
                 }
                 if rank == 0 {
-                    return Some(i);
+                    return best;
                 }
             }
         }
-        best.map(|(_, i)| i)
+        best
     }
 
     /// In the inline-first pass, a provider-scoped inline key (`azure/gpt-4o`) reached through another name prices
@@ -283,6 +480,47 @@ impl PriceTable {
         let e = &self.entries[i as usize];
         e.source == Source::Inline && (&*e.lower == name || e.family.is_none() || e.family == family)
     }
+}
+
+/// Adds a genai-prices file's models: a vendor's model under its id (so it replaces the embedded entry of that
+/// name), a reseller's as `provider/id`. An embedded entry whose key the file lists as an exact name is dropped:
+/// the file is the more authoritative source for that name. Returns (loaded, skipped).
+fn add_genai(merged: &mut HashMap<Box<str>, Entry>, file: GenaiPrices, out: &mut Vec<GenaiProvider>) -> (usize, usize) {
+    let GenaiPrices { providers, models, mut skipped } = file;
+    let mut loaded = 0;
+    for (order, m) in models.into_iter().enumerate() {
+        let p = &providers[usize::from(m.provider)];
+        let mut key = if m.vendor { m.id.clone() } else { format!("{}/{}", p.id, m.id) };
+        if merged.get(&*key.to_ascii_lowercase()).is_some_and(|e| e.source == Source::File) {
+            // Two providers' models with one id: the second is known as its provider's.
+            key = format!("{}/{}", p.id, m.id);
+            if merged.get(&*key.to_ascii_lowercase()).is_some_and(|e| e.source == Source::File) {
+                skipped += 1;
+                continue;
+            }
+        }
+        let mut e = Entry::new(&key, m.price, Source::File, Family::from_genai_prices(&p.id), Some(&p.id));
+        e.route = (!m.vendor).then(|| p.id.clone());
+        for name in &m.names {
+            if merged.get(name).is_some_and(|d| d.source == Source::Default) {
+                merged.remove(name);
+            }
+        }
+        e.names = m.names.into_boxed_slice();
+        e.genai = Some(m.provider);
+        e.pattern = m.pattern;
+        e.order = order as u32;
+        merged.insert(e.lower.clone(), e);
+        loaded += 1;
+    }
+    out.extend(providers.into_iter().map(|p| GenaiProvider {
+        id: p.id,
+        provider_match: p.provider_match,
+        model_match: p.model_match,
+        fallback: p.fallback,
+        patterns: Vec::new(),
+    }));
+    (loaded, skipped)
 }
 
 impl fmt::Debug for PriceTable {

@@ -72,6 +72,35 @@ impl Family {
         Self::from_name(&p)
     }
 
+    /// From a genai-prices provider id (`aws`, `google`, `x-ai` besides the LiteLLM-like names).
+    pub(crate) fn from_genai_prices(id: &str) -> Option<Family> {
+        match id {
+            "aws" => Some(Family::Bedrock),
+            "google" => Some(Family::Gemini),
+            "x-ai" => Some(Family::XAi),
+            other => Self::from_litellm_provider(other),
+        }
+    }
+
+    /// The genai-prices provider id of a family; Vertex AI and the Gemini API are both `google` there.
+    pub(crate) fn genai_prices_id(self) -> Option<&'static str> {
+        Some(match self {
+            Family::OpenAi => "openai",
+            Family::Azure | Family::AzureAi => "azure",
+            Family::Anthropic => "anthropic",
+            Family::Bedrock => "aws",
+            Family::VertexAi | Family::Gemini => "google",
+            Family::Mistral => "mistral",
+            Family::Cohere => "cohere",
+            Family::DeepSeek => "deepseek",
+            Family::XAi => "x-ai",
+            Family::Groq => "groq",
+            Family::Together => "together",
+            Family::Fireworks => "fireworks",
+            Family::OpenRouter => "openrouter",
+        })
+    }
+
     /// From a price-table key's routing prefix (`azure/gpt-4o` -> Azure); `None` for an unprefixed key.
     pub(crate) fn from_key_prefix(lower_key: &str) -> Option<Family> {
         let (head, _) = lower_key.split_once('/')?;

@@ -1,10 +1,12 @@
 //! Memory across batches, and the only place with locks: per-trace memory and conversations, each bounded by
-//! a maximum entry count (least recently used evicted), an idle TTL and, together, a byte budget.
+//! a maximum entry count (least recently used evicted), an idle TTL and, together, a byte budget; and a small
+//! bounded memo for the price table's clause matches.
 
 mod bounded_map;
 mod checkpoint;
 mod conversation_state;
 mod digest;
+mod memo;
 mod sharded;
 mod small_str;
 mod span_store;
@@ -16,6 +18,7 @@ pub use bounded_map::Weight;
 pub use checkpoint::{CheckpointError, Restored, CHECKPOINT_VERSION};
 pub use conversation_state::ConversationMemo;
 pub use digest::{conversation_key, response_key, ConversationKey};
+pub use memo::Memo;
 pub use sharded::{ShardGuard, Sharded};
 pub use small_str::SmallStr;
 pub use trace_state::{

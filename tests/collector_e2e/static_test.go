@@ -268,17 +268,16 @@ func TestExampleConfigs(t *testing.T) {
 	}
 	env := []string{"OTLP_AUTH_HEADER=Bearer test", "FLEET_BACKENDS=[127.0.0.1:4317]",
 		"FLEET_STATE_DIR=" + filepath.Join(dir, "state")}
-	for _, cfg := range []string{"config.yaml", "example-prices.yaml", "example-loadbalanced.yaml",
-		"example-cost-metrics.yaml", "fleet/front.yaml", "fleet/back.yaml", "image/config.yaml"} {
+	for _, cfg := range []string{"config.yaml", "example-prices.yaml", "example-genai-prices.yaml",
+		"example-loadbalanced.yaml", "example-cost-metrics.yaml", "fleet/front.yaml", "fleet/back.yaml",
+		"image/config.yaml"} {
 		t.Run("validate "+cfg, func(t *testing.T) {
 			runOnce(t, root, env, bin, "validate", "--config", abs(cfg))
 		})
 	}
 
-	t.Run("run example-prices.yaml", func(t *testing.T) {
-		c := newCollector(t, dir)
-		c.workDir = root
-		// Its listeners on loopback, a health check to wait on, and a file instead of the example's backend.
+	// Its listeners on loopback, a health check to wait on, and a file instead of the example's backend.
+	overlays := func(t *testing.T, c *collector, dir string) []string {
 		overlay := filepath.Join(dir, "overlay.yaml")
 		writeFile(t, overlay, fmt.Sprintf(loopbackOverlay, dir, c.grpcPort, c.httpPort, c.healthPort, c.metricsPort))
 		toFile := filepath.Join(dir, "to-file.yaml")
@@ -293,27 +292,58 @@ service:
     traces:
       exporters: [file/test]
 `, dir))
-		c.launch(t, []string{"--config", abs("example-prices.yaml"), "--config", overlay, "--config", toFile}, env)
+		return []string{"--config", overlay, "--config", toFile}
+	}
+	served := func(provider, model string, input, output int64) map[string]any {
+		a := chatAttrs(model, input, output)
+		a["gen_ai.provider.name"] = provider
+		return a
+	}
+
+	t.Run("run example-prices.yaml", func(t *testing.T) {
+		dir := t.TempDir()
+		c := newCollector(t, dir)
+		c.workDir = root
+		c.launch(t, append([]string{"--config", abs("example-prices.yaml")}, overlays(t, c, dir)...), env)
 		span := oneGenAISpan(51)
 		c.send(t, overGRPC, batchOf(span))
 		requirePriced(waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), span), span, 2.25, 9.00)
 		// From the shipped sample file: Anthropic's rates; and an Azure deployment priced through model_aliases.
-		served := func(provider, model string) map[string]any {
-			a := chatAttrs(model, 1000, 500)
-			a["gen_ai.provider.name"] = provider
-			return a
-		}
-		claude := spanSpec{scenario: 52, trace: 1, id: 1, name: "chat claude", attrs: served("anthropic", "claude-sonnet-4-5")}
+		claude := spanSpec{scenario: 52, trace: 1, id: 1, name: "chat claude",
+			attrs: served("anthropic", "claude-sonnet-4-5", 1000, 500)}
 		c.send(t, overGRPC, batchOf(claude))
 		a := waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), claude)
 		requirePriced(a, claude, 3.00, 15.00)
 		a.str(claude, "gen_ai.l9.cost.model", "claude-sonnet-4-5")
 		deployment := spanSpec{scenario: 53, trace: 1, id: 1, name: "chat deployment",
-			attrs: served("azure.ai.openai", "prod-chat-eastus")}
+			attrs: served("azure.ai.openai", "prod-chat-eastus", 1000, 500)}
 		c.send(t, overGRPC, batchOf(deployment))
 		a = waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), deployment)
 		requirePriced(a, deployment, 2.25, 9.00)
 		a.str(deployment, "gen_ai.l9.cost.model", "gpt-4o")
+		c.stop(t)
+	})
+
+	t.Run("run example-genai-prices.yaml", func(t *testing.T) {
+		dir := t.TempDir()
+		c := newCollector(t, dir)
+		c.workDir = root
+		c.launch(t, append([]string{"--config", abs("example-genai-prices.yaml")}, overlays(t, c, dir)...), env)
+		// Above 200k input tokens the whole Claude request is billed at the file's second tier.
+		long := spanSpec{scenario: 54, trace: 1, id: 1, name: "chat long claude",
+			attrs: served("anthropic", "claude-sonnet-4-5-20250929", 250_000, 1000)}
+		c.send(t, overGRPC, batchOf(long))
+		a := waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), long)
+		a.str(long, "gen_ai.l9.cost.status", "priced")
+		a.usd(long, "gen_ai.usage.cost_usd", usd(250_000, 6.00)+usd(1000, 22.50))
+		a.str(long, "gen_ai.l9.cost.model", "claude-sonnet-4-5")
+		// Azure lists no gpt-4o of its own: the file's fallback to OpenAI prices it.
+		azure := spanSpec{scenario: 55, trace: 1, id: 1, name: "chat azure",
+			attrs: served("az.ai.openai", "gpt-4o", 1000, 500)}
+		c.send(t, overGRPC, batchOf(azure))
+		a = waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), azure)
+		requirePriced(a, azure, 2.50, 10.00)
+		a.str(azure, "gen_ai.l9.cost.model", "gpt-4o")
 		c.stop(t)
 	})
 }
