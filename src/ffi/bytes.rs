@@ -1,6 +1,7 @@
 //! `last9_genai_bytes`: a byte buffer allocated by Rust, read by the host, freed by Rust.
 
 use super::panic::guard_or;
+use libc::size_t;
 
 /// An immutable byte buffer owned by this library. Read it with `last9_genai_bytes_data` /
 /// `last9_genai_bytes_len`, then release it exactly once with `last9_genai_bytes_free`.
@@ -26,7 +27,7 @@ pub extern "C" fn last9_genai_bytes_data(bytes: *const last9_genai_bytes) -> *co
 
 /// Number of bytes in the buffer; 0 if `bytes` is NULL.
 #[no_mangle]
-pub extern "C" fn last9_genai_bytes_len(bytes: *const last9_genai_bytes) -> usize {
+pub extern "C" fn last9_genai_bytes_len(bytes: *const last9_genai_bytes) -> size_t {
     guard_or(0, || unsafe { bytes.as_ref() }.map_or(0, |b| b.data.len()))
 }
 

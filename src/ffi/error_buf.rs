@@ -1,10 +1,10 @@
 //! Error text written into a buffer the caller owns, so that a failed call leaves nothing to free.
 
-use std::ffi::c_char;
+use libc::{c_char, size_t};
 
 /// Writes `msg` truncated to `cap - 1` bytes (on a UTF-8 boundary) plus a NUL into `buf`, and the length written
 /// (without the NUL) into `len_out`. Either pointer may be NULL, in which case that part is skipped.
-pub(crate) fn write_error(msg: &str, buf: *mut c_char, cap: usize, len_out: *mut usize) {
+pub(crate) fn write_error(msg: &str, buf: *mut c_char, cap: size_t, len_out: *mut size_t) {
     let mut n = 0;
     if !buf.is_null() && cap > 0 {
         n = msg.len().min(cap - 1);

@@ -1,6 +1,6 @@
 //! `last9_genai_processor`: the opaque handle around `crate::Processor` and the calls made on it.
 
-use std::ffi::c_char;
+use libc::{c_char, size_t};
 
 use super::bytes::last9_genai_bytes;
 use super::error_buf::write_error;
@@ -17,7 +17,7 @@ pub struct last9_genai_processor {
 }
 
 /// Borrows `len` bytes at `ptr`; a zero length may come with any pointer (Go passes NULL for an empty slice).
-unsafe fn input<'a>(ptr: *const u8, len: usize) -> Option<&'a [u8]> {
+unsafe fn input<'a>(ptr: *const u8, len: size_t) -> Option<&'a [u8]> {
     if len == 0 {
         Some(&[])
     } else if ptr.is_null() {
@@ -49,10 +49,10 @@ pub extern "C" fn last9_genai_abi_v1() -> u32 {
 #[no_mangle]
 pub extern "C" fn last9_genai_processor_new(
     config_json: *const u8,
-    config_len: usize,
+    config_len: size_t,
     error_buf: *mut c_char,
-    error_cap: usize,
-    error_len_out: *mut usize,
+    error_cap: size_t,
+    error_len_out: *mut size_t,
     processor_out: *mut *mut last9_genai_processor,
 ) -> last9_genai_status {
     guard_status(|| {
@@ -98,10 +98,10 @@ pub extern "C" fn last9_genai_processor_free(processor: *mut last9_genai_process
 pub extern "C" fn last9_genai_enrich_traces(
     processor: *const last9_genai_processor,
     input_data: *const u8,
-    input_len: usize,
+    input_len: size_t,
     error_buf: *mut c_char,
-    error_cap: usize,
-    error_len_out: *mut usize,
+    error_cap: size_t,
+    error_len_out: *mut size_t,
     output_out: *mut *mut last9_genai_bytes,
 ) -> last9_genai_status {
     guard_status(|| {
@@ -158,10 +158,10 @@ pub extern "C" fn last9_genai_processor_keys(
 pub extern "C" fn last9_genai_enrich_spans(
     processor: *const last9_genai_processor,
     records: *const u8,
-    records_len: usize,
+    records_len: size_t,
     error_buf: *mut c_char,
-    error_cap: usize,
-    error_len_out: *mut usize,
+    error_cap: size_t,
+    error_len_out: *mut size_t,
     patches_out: *mut *mut last9_genai_bytes,
 ) -> last9_genai_status {
     guard_status(|| {
@@ -195,8 +195,8 @@ pub extern "C" fn last9_genai_enrich_spans(
 pub extern "C" fn last9_genai_processor_reload_prices(
     processor: *const last9_genai_processor,
     error_buf: *mut c_char,
-    error_cap: usize,
-    error_len_out: *mut usize,
+    error_cap: size_t,
+    error_len_out: *mut size_t,
 ) -> last9_genai_status {
     guard_status(|| {
         // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run (the
@@ -270,10 +270,10 @@ pub extern "C" fn last9_genai_processor_export_state(
 pub extern "C" fn last9_genai_processor_restore_state(
     processor: *const last9_genai_processor,
     data: *const u8,
-    len: usize,
+    len: size_t,
     error_buf: *mut c_char,
-    error_cap: usize,
-    error_len_out: *mut usize,
+    error_cap: size_t,
+    error_len_out: *mut size_t,
     restored_out: *mut u64,
     skipped_out: *mut u64,
 ) -> last9_genai_status {

@@ -1,6 +1,6 @@
 //! Status codes returned by every fallible export.
 
-use std::ffi::c_char;
+use libc::c_char;
 
 /// Result of a fallible `last9_genai_*` call.
 ///

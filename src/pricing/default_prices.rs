@@ -1,10 +1,11 @@
 //! Embedded list prices, so cost works with no configuration. USD per MILLION tokens, standard (non-batch,
 //! non-priority) tier, text tokens. Checked against the vendors' pricing pages and LiteLLM's price file (2026-07).
-//! A LiteLLM `pricing_file` or inline `pricing` entries override these; newer models belong there first.
+//! A `pricing_file` or inline `pricing` entries override these; newer models belong there first.
 
 use super::model_price::ModelPrice;
 use super::price_history::{parse_date, PriceHistory};
 use super::provider::Family::{self, *};
+use once_cell::sync::Lazy;
 
 /// Long-context switch: (threshold in input tokens, input, output, cache read, cache write).
 type Long = (u64, f64, f64, Option<f64>, Option<f64>);
@@ -122,27 +123,38 @@ const HISTORY: &[(&str, &str, &[Earlier])] = &[
 ];
 
 /// The rows as (model, vendor, per-token price).
-pub(crate) fn default_prices() -> impl Iterator<Item = (&'static str, Family, ModelPrice)> {
-    DEFAULT_PRICES.iter().map(|&(model, family, input, output, cache_read, cache_write, long)| {
-        let mut price = ModelPrice::per_million(input, output).with_cache_per_million(cache_read, cache_write);
-        if let Some((threshold, l_in, l_out, l_read, l_write)) = long {
-            price = price.with_long_context_per_million(threshold, l_in, l_out, l_read, l_write);
-        }
-        if let Some((_, since, earlier)) = HISTORY.iter().find(|(m, _, _)| *m == model) {
-            let day = |d: &str| parse_date(d).expect("embedded dates are valid");
-            price.history = Some(Box::new(PriceHistory {
-                current_from: day(since),
-                earlier: earlier
-                    .iter()
-                    .map(|&(from, i, o, read)| {
-                        (day(from), ModelPrice::per_million(i, o).with_cache_per_million(read, None))
-                    })
-                    .collect(),
-            }));
-        }
-        (model, family, price)
-    })
+pub(crate) fn default_prices() -> impl Iterator<Item = Converted> {
+    CONVERTED.iter().cloned()
 }
+
+/// (model, vendor, per-token price).
+type Converted = (&'static str, Family, ModelPrice);
+
+/// Converted once per process: every processor and every price reload starts from the same table.
+static CONVERTED: Lazy<Box<[Converted]>> = Lazy::new(|| {
+    DEFAULT_PRICES
+        .iter()
+        .map(|&(model, family, input, output, cache_read, cache_write, long)| {
+            let mut price = ModelPrice::per_million(input, output).with_cache_per_million(cache_read, cache_write);
+            if let Some((threshold, l_in, l_out, l_read, l_write)) = long {
+                price = price.with_long_context_per_million(threshold, l_in, l_out, l_read, l_write);
+            }
+            if let Some((_, since, earlier)) = HISTORY.iter().find(|(m, _, _)| *m == model) {
+                let day = |d: &str| parse_date(d).expect("embedded dates are valid");
+                price.history = Some(Box::new(PriceHistory {
+                    current_from: day(since),
+                    earlier: earlier
+                        .iter()
+                        .map(|&(from, i, o, read)| {
+                            (day(from), ModelPrice::per_million(i, o).with_cache_per_million(read, None))
+                        })
+                        .collect(),
+                }));
+            }
+            (model, family, price)
+        })
+        .collect()
+});
 
 #[cfg(test)]
 mod tests {
