@@ -261,6 +261,61 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The README's core configuration table: key -> default cell, exactly as written.
+    fn readme_defaults() -> Vec<(String, String)> {
+        let readme = include_str!("../README.md");
+        let section = readme.split("## Core configuration (JSON)").nth(1).unwrap();
+        let section = section.split("\n## ").next().unwrap();
+        section
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split(" | ").collect();
+                let key = cells.first()?.strip_prefix("| `")?.strip_suffix('`')?;
+                Some((key.to_owned(), cells.get(2)?.to_string()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_readme_lists_every_key_with_the_codes_default() {
+        let rows = readme_defaults();
+        let mut keys: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
+        let mut known = KEYS.to_vec();
+        keys.sort_unstable();
+        known.sort_unstable();
+        assert_eq!(keys, known, "the README core table has a row per key");
+        let d = Config::default();
+        let listed = |keys: &[&str]| keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        let want = |key: &str| -> String {
+            match key {
+                "pricing" | "model_aliases" => "`{}`".into(),
+                "pricing_file" => "none".into(),
+                "use_default_pricing" => format!("`{}`", d.use_default_pricing),
+                "conversation_ids_only" => format!("`{}`", d.conversation_ids_only),
+                "conversation_id_keys" => listed(DEFAULT_CONVERSATION_KEYS),
+                "user_id_keys" => listed(DEFAULT_USER_KEYS),
+                "workflow_id_keys" => listed(DEFAULT_WORKFLOW_ID_KEYS),
+                "workflow_type_keys" => listed(DEFAULT_WORKFLOW_TYPE_KEYS),
+                "propagate_keys" => "`[]`".into(),
+                "max_conversations" => d.max_conversations.to_string(),
+                "conversation_ttl_seconds" => d.conversation_ttl.as_secs().to_string(),
+                "max_traces" => d.max_traces.to_string(),
+                "trace_ttl_seconds" => d.trace_ttl.as_secs().to_string(),
+                "max_remembered_spans" => d.max_remembered_spans.to_string(),
+                "max_state_mib" => (d.max_state_bytes >> 20).to_string(),
+                other => panic!("no default known for {other}"),
+            }
+        };
+        for (key, cell) in &rows {
+            assert_eq!(cell, &want(key), "README default of {key}");
+        }
+        let embedded = crate::pricing::PriceTable::build(Vec::new(), None, true).unwrap().len();
+        let readme = include_str!("../README.md");
+        for claim in [format!("embedded table of {embedded} current models"), format!("core: {embedded} current")] {
+            assert!(readme.contains(&claim), "README says {claim:?}");
+        }
+    }
+
     fn error_of(json: &str) -> String {
         Config::from_json(json.as_bytes()).unwrap_err().to_string()
     }

@@ -5,7 +5,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use super::status::last9_genai_status;
 
 /// Runs `f`, turning a panic into `Panic`. Handles stay usable after a caught panic: shared state is guarded by
-/// parking_lot locks, which do not poison, and every mutation keeps its invariants between statements.
+/// parking_lot locks, which do not poison, and every mutation keeps its invariants between statements. What a
+/// batch had already put in that state before the panic stays there (see `Panic`).
 pub(crate) fn guard_status(f: impl FnOnce() -> last9_genai_status) -> last9_genai_status {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(last9_genai_status::Panic)
 }

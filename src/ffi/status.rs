@@ -24,7 +24,9 @@ pub enum last9_genai_status {
     /// The checkpoint was written by a newer release (a format version this library does not read); nothing was
     /// restored.
     CheckpointNewerVersion = 301,
-    /// A Rust panic was caught at the boundary. The handle stays usable; the call had no effect.
+    /// A Rust panic was caught at the boundary. No output was written and the handle stays usable, but a panic in
+    /// the middle of a batch may leave part of it remembered (turns counted, per-trace memory updated) for spans
+    /// the host never received enriched: treat the batch as passed through unchanged.
     Panic = 900,
 }
 

@@ -8,9 +8,8 @@ fn tag(field: u64, wire_type: u64, out: &mut Vec<u8>) {
     encode_varint((field << 3) | wire_type, out);
 }
 
-/// Appends a whole `Span.attributes` entry whose AnyValue payload is `value` (already-encoded AnyValue bytes).
 /// Writes the `Span.attributes` tag, the KeyValue length and the key; the caller then writes field 2 (the
-/// AnyValue) whose encoded size, tag and length prefix included, is `value_field_len`.
+/// AnyValue), whose encoded size, tag and length prefix included, is `value_field_len`.
 fn kv_head(key: &str, value_field_len: usize, out: &mut Vec<u8>) {
     let kv_len = 1 + varint_len(key.len() as u64) + key.len() + value_field_len;
     tag(SPAN_ATTRIBUTES, 2, out);

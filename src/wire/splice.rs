@@ -1,6 +1,8 @@
 //! Writing a batch back: untouched regions are copied as they came; a patched span gets its payload minus the
 //! attribute entries being replaced, plus the new entries; the length prefixes of it, its ScopeSpans and its
-//! ResourceSpans are recomputed. Nothing else changes, so fields we do not know survive byte for byte.
+//! ResourceSpans are recomputed. Nothing else changes, so fields we do not know survive byte for byte. Nothing is
+//! ever held here: holding a span for its trace's root needs the host's memory, so the OTLP path enriches with
+//! holding off and every span of the input is in the output.
 
 use super::batch_index::{BatchIndex, Region};
 use super::kv_encode::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string};
@@ -16,7 +18,6 @@ pub struct WireEdits<'k> {
     arena: Vec<u8>,
     spans: Vec<SpanEdit>,
     drops: Vec<(usize, usize)>,
-    held: Vec<usize>,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -34,22 +35,11 @@ impl SpanEdit {
 
 impl<'k> WireEdits<'k> {
     pub fn new(keys: &'k KeyTable, spans: usize) -> Self {
-        WireEdits {
-            keys,
-            arena: Vec::new(),
-            spans: vec![SpanEdit::default(); spans],
-            drops: Vec::new(),
-            held: Vec::new(),
-        }
+        WireEdits { keys, arena: Vec::new(), spans: vec![SpanEdit::default(); spans], drops: Vec::new() }
     }
 
     pub fn is_empty(&self) -> bool {
         self.arena.is_empty() && self.drops.is_empty()
-    }
-
-    /// Spans the engine asked to hold (never, unless asked to hold).
-    pub fn held(&self) -> &[usize] {
-        &self.held
     }
 
     fn delta(&self, e: &SpanEdit) -> isize {
@@ -88,8 +78,11 @@ impl PatchSink for WireEdits<'_> {
         self.spans[span].drops.1 = self.drops.len();
     }
 
-    fn hold(&mut self, span: usize) {
-        self.held.push(span);
+    fn hold(&mut self, _span: usize) {
+        // The OTLP path is enriched with holding off; were it asked, passing the span on is the safe answer.
+        if cfg!(debug_assertions) {
+            panic!("the OTLP path never holds spans");
+        }
     }
 }
 
