@@ -2,6 +2,7 @@ package last9genaiprocessor
 
 import (
 	"context"
+	"encoding/binary"
 	"math"
 	"sort"
 	"testing"
@@ -48,6 +49,19 @@ type span struct {
 
 func traceID(n byte) pcommon.TraceID { return pcommon.TraceID{0xa1, 15: n} }
 func spanID(n byte) pcommon.SpanID   { return pcommon.SpanID{0xb2, 7: n} }
+
+// withTraceID gives every span of td the trace id made from n, for tests that need more than 255 traces.
+func withTraceID(td ptrace.Traces, n uint32) {
+	id := pcommon.TraceID{0xa2}
+	binary.BigEndian.PutUint32(id[12:], n)
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, s := range ss.Spans().All() {
+				s.SetTraceID(id)
+			}
+		}
+	}
+}
 
 // batch builds one ptrace.Traces with all spans under one resource and scope, in the order given.
 func batch(spans ...span) ptrace.Traces {

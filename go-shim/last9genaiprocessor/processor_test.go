@@ -202,17 +202,43 @@ func TestConcurrentConsumeTraces(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range perWorker {
-				tr := byte(w*perWorker + i + 1)
 				in := batch(
-					span{trace: tr, id: 1, name: "turn", attrs: map[string]any{"gen_ai.conversation.id": "conc"}},
-					span{trace: tr, id: 2, parent: 1, name: "chat", attrs: chat("gpt-4o", 100, 10)},
+					span{id: 1, name: "turn", attrs: map[string]any{"gen_ai.conversation.id": "conc"}},
+					span{id: 2, parent: 1, name: "chat", attrs: chat("gpt-4o", 100, 10)},
 				)
+				// Trace ids distinct across all workers (a byte would wrap at 256 and merge traces).
+				withTraceID(in, uint32(w*perWorker+i+1))
 				assert.NoError(t, p.ConsumeTraces(context.Background(), in))
 			}
 		}()
 	}
 	wg.Wait()
-	assert.Equal(t, workers*perWorker*2, sink.SpanCount())
+	require.Equal(t, workers*perWorker*2, sink.SpanCount())
+	// One conversation shared by every worker: each turn number exactly once, each total the sum of the turns
+	// before it, whatever the interleaving.
+	call := usd(100, gpt4oInput) + usd(10, gpt4oOutput)
+	turns := map[int64]int{}
+	for _, td := range sink.AllTraces() {
+		for _, rs := range td.ResourceSpans().All() {
+			for _, ss := range rs.ScopeSpans().All() {
+				for _, s := range ss.Spans().All() {
+					if s.Name() == "chat" {
+						requireUSD(t, s, "gen_ai.usage.cost_usd", call)
+						continue
+					}
+					turn, ok := s.Attributes().Get("gen_ai.conversation.turn")
+					require.True(t, ok, "root numbered")
+					turns[turn.Int()]++
+					requireUSD(t, s, "gen_ai.l9.trace.cost_usd", call)
+					requireUSD(t, s, "gen_ai.conversation.cost_usd", float64(turn.Int())*call)
+				}
+			}
+		}
+	}
+	require.Len(t, turns, workers*perWorker)
+	for n := int64(1); n <= workers*perWorker; n++ {
+		require.Equal(t, 1, turns[n], "turn %d", n)
+	}
 
 	// Shutdown while batches are in flight: calls hold the read lock, so the handle is never freed under them.
 	var wg2 sync.WaitGroup
