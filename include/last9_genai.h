@@ -57,7 +57,9 @@ enum last9_genai_status
    */
   LAST9_GENAI_STATUS_CHECKPOINT_NEWER_VERSION = 301,
   /**
-   * A Rust panic was caught at the boundary. The handle stays usable; the call had no effect.
+   * A Rust panic was caught at the boundary. No output was written and the handle stays usable, but a panic in
+   * the middle of a batch may leave part of it remembered (turns counted, per-trace memory updated) for spans
+   * the host never received enriched: treat the batch as passed through unchanged.
    */
   LAST9_GENAI_STATUS_PANIC = 900,
 };
@@ -190,16 +192,24 @@ last9_genai_status last9_genai_processor_reload_prices(const struct last9_genai_
                                                        size_t *error_len_out);
 
 /**
- * Writes the processor's cumulative counters as a JSON object into a new `*stats_out` (free it with
- * `last9_genai_bytes_free`). Keys: batches, spans_seen, spans_enriched, priced, priced_other_provider,
- * service_tier_unpriced, unpriced_model, unpriced_no_counts, unpriced_unreadable_counts, duplicate, provided, errors, conversations_tracked, traces_tracked, conversation_evictions,
- * conversation_expirations, trace_evictions, trace_expirations, spans_remembered, state_bytes, state_bytes_limit,
- * values_not_remembered, spans_held, values_unreadable, price_table_models, pricing_file_entries_loaded,
- * pricing_file_entries_skipped, cost_usd_by_model (an object of
- * model -> USD) and unpriced_models (the most frequent model names without a price -> calls, at most 50).
+ * Writes the processor's cumulative counters and current sizes as a JSON object into a new `*stats_out` (free it
+ * with `last9_genai_bytes_free`). Reading changes nothing. Keys: batches, spans_seen, spans_enriched, priced,
+ * priced_other_provider, service_tier_unpriced, unpriced_model, unpriced_no_counts, unpriced_unreadable_counts,
+ * unpriced_models (the most frequent model names without a price -> calls, at most 50), duplicate, provided,
+ * errors, conversations_tracked, traces_tracked, spans_remembered, state_bytes, state_bytes_limit,
+ * values_not_remembered, spans_held, values_unreadable, conversation_evictions, conversation_expirations,
+ * trace_evictions, trace_expirations, price_table_models, pricing_file_entries_loaded,
+ * pricing_file_entries_skipped, cost_usd_by_model (an object of model -> USD).
  */
 last9_genai_status last9_genai_processor_stats(const struct last9_genai_processor *processor,
                                                struct last9_genai_bytes **stats_out);
+
+/**
+ * Forgets every trace and conversation idle past its TTL. Batches forget lazily, as they meet entries; call this
+ * periodically (the Go shim does every 10 s) so that memory shrinks even when traffic stops. Safe to call while
+ * other threads enrich.
+ */
+last9_genai_status last9_genai_processor_expire(const struct last9_genai_processor *processor);
 
 /**
  * Writes the processor's conversation state (turn counters, running totals, last use; format in README

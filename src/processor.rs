@@ -13,7 +13,7 @@ use crate::enrich::enrich_batch;
 use crate::pricing::{ModelAliases, ModelPrice, PriceTable};
 use crate::records::{RecordBatch, RecordPatches};
 use crate::state::{CheckpointError, Limits, Restored, State};
-use crate::stats::Stats;
+use crate::stats::{Stats, STATS_KEYS};
 use crate::wire::{write_batch, BatchIndex, WireEdits, WireError};
 use std::path::PathBuf;
 
@@ -169,55 +169,67 @@ impl Processor {
         r
     }
 
-    /// Cumulative counters as a JSON object. Also sweeps idle entries past their TTL, so that a host polling
-    /// stats keeps memory bounded in time even when traffic stops.
-    pub fn stats_json(&self) -> String {
-        self.stats_json_at(Instant::now())
-    }
-
     /// The spans the trace memory really holds, counted entry by entry: what `spans_remembered` must equal.
     pub fn remembered_spans_census(&self) -> usize {
         self.state.traces.sum_over(|t| t.spans.len())
     }
 
-    pub fn stats_json_at(&self, now: Instant) -> String {
-        use std::sync::atomic::Ordering::Relaxed;
+    /// Forgets every trace and conversation idle past its TTL. Batches forget lazily, as they meet entries; this
+    /// is for a host whose traffic may stop, so that memory still shrinks (the Go shim calls it every 10 s).
+    pub fn expire(&self) {
+        self.expire_at(Instant::now());
+    }
+
+    pub fn expire_at(&self, now: Instant) {
         self.state.expire(now);
+    }
+
+    /// Cumulative counters and current sizes as a JSON object, one key per [`crate::stats::STATS_KEYS`]. Reading
+    /// changes nothing (entries past their TTL are forgotten by batches and by [`Processor::expire`]).
+    pub fn stats_json(&self) -> String {
+        use serde_json::Value;
+        use std::sync::atomic::Ordering::Relaxed;
         let s = &self.stats;
         let t = &self.state.traces;
         let c = &self.state.conversations;
         let prices = self.prices();
-        serde_json::json!({
-            "batches": s.batches.load(Relaxed),
-            "spans_seen": s.spans_seen.load(Relaxed),
-            "spans_enriched": s.spans_enriched.load(Relaxed),
-            "priced": s.priced.load(Relaxed),
-            "priced_other_provider": s.priced_other_provider.load(Relaxed),
-            "service_tier_unpriced": s.service_tier_unpriced.load(Relaxed),
-            "unpriced_no_counts": s.unpriced_no_counts.load(Relaxed),
-            "unpriced_unreadable_counts": s.unpriced_unreadable_counts.load(Relaxed),
-            "unpriced_models": s.unknown_models(),
-            "unpriced_model": s.unpriced_model.load(Relaxed),
-            "duplicate": s.duplicate.load(Relaxed),
-            "provided": s.provided.load(Relaxed),
-            "errors": s.errors.load(Relaxed),
-            "conversations_tracked": c.len(),
-            "traces_tracked": t.len(),
-            "spans_remembered": t.weight().spans,
-            "state_bytes": self.state.bytes(),
-            "state_bytes_limit": self.state.limits.max_bytes,
-            "values_not_remembered": s.values_not_remembered.load(Relaxed),
-            "spans_held": s.spans_held.load(Relaxed),
-            "values_unreadable": s.values_unreadable.load(Relaxed),
-            "conversation_evictions": c.evicted.load(Relaxed),
-            "conversation_expirations": c.expired.load(Relaxed),
-            "trace_evictions": t.evicted.load(Relaxed),
-            "trace_expirations": t.expired.load(Relaxed),
-            "price_table_models": prices.len(),
-            "pricing_file_entries_loaded": prices.file_entries_loaded(),
-            "pricing_file_entries_skipped": prices.file_entries_skipped(),
-            "cost_usd_by_model": s.cost_by_model(),
-        })
-        .to_string()
+        let value = |key: &str| -> Value {
+            match key {
+                "batches" => s.batches.load(Relaxed).into(),
+                "spans_seen" => s.spans_seen.load(Relaxed).into(),
+                "spans_enriched" => s.spans_enriched.load(Relaxed).into(),
+                "priced" => s.priced.load(Relaxed).into(),
+                "priced_other_provider" => s.priced_other_provider.load(Relaxed).into(),
+                "service_tier_unpriced" => s.service_tier_unpriced.load(Relaxed).into(),
+                "unpriced_model" => s.unpriced_model.load(Relaxed).into(),
+                "unpriced_no_counts" => s.unpriced_no_counts.load(Relaxed).into(),
+                "unpriced_unreadable_counts" => s.unpriced_unreadable_counts.load(Relaxed).into(),
+                "unpriced_models" => serde_json::json!(s.unknown_models()),
+                "duplicate" => s.duplicate.load(Relaxed).into(),
+                "provided" => s.provided.load(Relaxed).into(),
+                "errors" => s.errors.load(Relaxed).into(),
+                "conversations_tracked" => c.len().into(),
+                "traces_tracked" => t.len().into(),
+                "spans_remembered" => t.weight().spans.into(),
+                "state_bytes" => self.state.bytes().into(),
+                "state_bytes_limit" => self.state.limits.max_bytes.into(),
+                "values_not_remembered" => s.values_not_remembered.load(Relaxed).into(),
+                "spans_held" => s.spans_held.load(Relaxed).into(),
+                "values_unreadable" => s.values_unreadable.load(Relaxed).into(),
+                "conversation_evictions" => c.evicted.load(Relaxed).into(),
+                "conversation_expirations" => c.expired.load(Relaxed).into(),
+                "trace_evictions" => t.evicted.load(Relaxed).into(),
+                "trace_expirations" => t.expired.load(Relaxed).into(),
+                "price_table_models" => prices.len().into(),
+                "pricing_file_entries_loaded" => prices.file_entries_loaded().into(),
+                "pricing_file_entries_skipped" => prices.file_entries_skipped().into(),
+                "cost_usd_by_model" => serde_json::json!(s.cost_by_model()),
+                // A key added to STATS_KEYS without a value here: visible, never a crash of the host.
+                _ => Value::Null,
+            }
+        };
+        let object: serde_json::Map<String, Value> =
+            STATS_KEYS.iter().map(|k| (k.key.to_owned(), value(k.key))).collect();
+        Value::Object(object).to_string()
     }
 }

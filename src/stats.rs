@@ -8,6 +8,57 @@ use parking_lot::Mutex;
 use crate::contract::CostStatus;
 use crate::trace::UnpricedReason;
 
+/// One key of the stats object: what it holds, and the collector metric the Go shim exports it as (the name after
+/// `otelcol_processor_last9_genai_`), if any. The one list of what `last9_genai_processor_stats` writes: the
+/// header's documentation, the Go shim's struct and the README's metrics table are tested against it.
+pub struct StatKey {
+    pub key: &'static str,
+    /// Documentation the tests hold the README to; the shim's own metric definitions live in its metadata.yaml.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub metric: Option<&'static str>,
+}
+
+const fn stat(key: &'static str, metric: Option<&'static str>) -> StatKey {
+    StatKey { key, metric }
+}
+
+pub const STATS_KEYS: &[StatKey] = &[
+    stat("batches", Some("batches")),
+    stat("spans_seen", Some("spans_seen")),
+    stat("spans_enriched", Some("spans_enriched")),
+    stat("priced", Some("spans_priced")),
+    stat("priced_other_provider", Some("spans_priced_other_provider")),
+    stat("service_tier_unpriced", Some("spans_service_tier_unpriced")),
+    stat("unpriced_model", Some("spans_unpriced_model")),
+    stat("unpriced_no_counts", Some("unpriced_calls")),
+    stat("unpriced_unreadable_counts", Some("unpriced_calls")),
+    // Model name -> calls, the most frequent names without a price (at most `TopModels::MAX`).
+    stat("unpriced_models", Some("unpriced_model_calls")),
+    stat("duplicate", Some("spans_duplicate")),
+    stat("provided", Some("spans_cost_provided")),
+    // Batches the core refused (malformed); the shim counts its own pass-throughs as passthrough_batches.
+    stat("errors", None),
+    stat("conversations_tracked", Some("conversations_tracked")),
+    stat("traces_tracked", Some("traces_tracked")),
+    stat("spans_remembered", None),
+    stat("state_bytes", Some("state_bytes")),
+    stat("state_bytes_limit", None),
+    stat("values_not_remembered", Some("values_not_remembered")),
+    // Spans the shim held for their root; it exports what waits now (spans_waiting) instead.
+    stat("spans_held", None),
+    stat("values_unreadable", Some("values_unreadable")),
+    stat("conversation_evictions", Some("conversation_evictions")),
+    stat("conversation_expirations", Some("conversation_expirations")),
+    stat("trace_evictions", Some("trace_evictions")),
+    stat("trace_expirations", Some("trace_expirations")),
+    // The price table's size and what the price file gave: logged by the shim when the processor starts.
+    stat("price_table_models", None),
+    stat("pricing_file_entries_loaded", None),
+    stat("pricing_file_entries_skipped", None),
+    // Model (price-table key) -> USD written to billable spans.
+    stat("cost_usd_by_model", Some("cost")),
+];
+
 #[derive(Default)]
 pub struct Stats {
     pub batches: AtomicU64,
@@ -166,6 +217,60 @@ impl TopModels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stats_object_has_exactly_the_listed_keys() {
+        let p = crate::Processor::from_json(b"{}").unwrap();
+        let v: serde_json::Value = serde_json::from_str(&p.stats_json()).unwrap();
+        let mut written: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut listed: Vec<&str> = STATS_KEYS.iter().map(|k| k.key).collect();
+        written.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(written, listed);
+        assert!(v.as_object().unwrap().values().all(|x| !x.is_null()), "every listed key has its value: {v}");
+    }
+
+    #[test]
+    fn the_header_documents_every_key() {
+        let header = include_str!("../include/last9_genai.h");
+        let doc = header.split("last9_genai_status last9_genai_processor_stats(").next().unwrap();
+        let doc = &doc[doc.rfind("/**").unwrap()..];
+        let words: Vec<&str> = doc.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).collect();
+        for k in STATS_KEYS {
+            assert!(words.contains(&k.key), "the header's stats doc names {}", k.key);
+        }
+    }
+
+    /// The README's metrics table: every metric name in its first column, shorthand (`_x`) expanded.
+    fn readme_metrics() -> Vec<String> {
+        const PREFIX: &str = "otelcol_processor_last9_genai";
+        let readme = include_str!("../README.md");
+        let table = readme.split("## Internal telemetry").nth(1).unwrap().split("\n## ").next().unwrap();
+        let mut out = Vec::new();
+        for line in table.lines().filter(|l| l.starts_with("| `")) {
+            let first = line.split(" | ").next().unwrap().trim_start_matches("| ");
+            for name in first.split(", ") {
+                let name = name.trim_matches('`');
+                let name = name.split('{').next().unwrap();
+                out.push(match name.strip_prefix('_') {
+                    Some(short) => format!("{PREFIX}_{short}"),
+                    None => name.to_owned(),
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_readme_lists_every_exported_key() {
+        let listed = readme_metrics();
+        for k in STATS_KEYS {
+            if let Some(m) = k.metric {
+                let full = format!("otelcol_processor_last9_genai_{m}");
+                assert!(listed.contains(&full), "README metrics table lists {full} (stats key {})", k.key);
+            }
+        }
+    }
 
     #[test]
     fn top_models_is_bounded_and_keeps_the_frequent_ones() {

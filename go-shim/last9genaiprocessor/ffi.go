@@ -186,20 +186,42 @@ type coreStats struct {
 }
 
 func (c *core) stats() (coreStats, error) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	var s coreStats
-	if c.handle == nil {
-		return s, errCoreClosed
+	raw, err := c.statsJSON()
+	if err != nil {
+		return s, err
 	}
-	var out *C.struct_last9_genai_bytes
-	if status := C.last9_genai_processor_stats(c.handle, &out); status != statusOK {
-		return s, &coreError{op: "stats", status: uint32(status)}
-	}
-	if err := json.Unmarshal(takeBytes(out), &s); err != nil {
+	if err := json.Unmarshal(raw, &s); err != nil {
 		return s, fmt.Errorf("last9_genai stats: %w", err)
 	}
 	return s, nil
+}
+
+// statsJSON is the core's stats object as written (its keys are defined once, in the core's STATS_KEYS).
+func (c *core) statsJSON() ([]byte, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.handle == nil {
+		return nil, errCoreClosed
+	}
+	var out *C.struct_last9_genai_bytes
+	if status := C.last9_genai_processor_stats(c.handle, &out); status != statusOK {
+		return nil, &coreError{op: "stats", status: uint32(status)}
+	}
+	return takeBytes(out), nil
+}
+
+// expire makes the core forget traces and conversations idle past their TTL (batches only forget what they meet).
+func (c *core) expire() error {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if c.handle == nil {
+		return errCoreClosed
+	}
+	if status := C.last9_genai_processor_expire(c.handle); status != statusOK {
+		return &coreError{op: "expire", status: uint32(status)}
+	}
+	return nil
 }
 
 // exportState returns the core's conversation state as versioned bytes (turn counters, running totals).

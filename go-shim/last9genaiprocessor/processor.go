@@ -21,6 +21,9 @@ import (
 // warnInterval bounds how often a failing core is reported in the log.
 const warnInterval = 10 * time.Second
 
+// expireInterval: how often the core forgets state idle past its TTL when no batch comes to do it.
+const expireInterval = 10 * time.Second
+
 // maxPooledRecordBytes: a batch's scratch larger than this is not kept for the next one.
 const maxPooledRecordBytes = 16 << 20
 
@@ -29,6 +32,7 @@ type enricher interface {
 	keyList() ([]byte, error)
 	enrichSpans(records []byte, apply func(patches []byte) error) error
 	stats() (coreStats, error)
+	expire() error
 	close()
 }
 
@@ -57,11 +61,12 @@ type genaiProcessor struct {
 	inFlight sync.Map
 
 	// hold is nil when wait_for_root is off; next receives the traces it releases on its own.
-	hold     *holdBuffer
-	next     consumer.Traces
-	stop     chan struct{}
-	released sync.WaitGroup
-	stopOnce sync.Once
+	hold *holdBuffer
+	next consumer.Traces
+	stop chan struct{}
+	// background: the goroutines start runs (releasing waits on timeout, expiring idle state); shutdown waits.
+	background sync.WaitGroup
+	stopOnce   sync.Once
 }
 
 type batchScratch struct {
@@ -111,12 +116,14 @@ func (p *genaiProcessor) start(ctx context.Context, host component.Host) error {
 		}
 	}
 	if p.hold != nil {
-		p.released.Add(1)
+		p.background.Add(1)
 		go p.releaseOnTimeout()
 	}
 	if p.priceReload != nil {
 		p.priceReload.start()
 	}
+	p.background.Add(1)
+	go p.expireIdle()
 	return nil
 }
 
@@ -126,7 +133,7 @@ func (p *genaiProcessor) shutdown(ctx context.Context) error {
 	var err error
 	p.stopOnce.Do(func() {
 		close(p.stop)
-		p.released.Wait()
+		p.background.Wait()
 		if p.priceReload != nil {
 			p.priceReload.shutdown()
 		}
@@ -142,8 +149,25 @@ func (p *genaiProcessor) shutdown(ctx context.Context) error {
 	return err
 }
 
+// expireIdle lets memory shrink when traffic stops: batches forget idle state only as they meet it.
+func (p *genaiProcessor) expireIdle() {
+	defer p.background.Done()
+	tick := time.NewTicker(expireInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-tick.C:
+			if err := p.core.expire(); err != nil {
+				p.logger.Debug("last9_genai: expiring idle state failed", zap.Error(err))
+			}
+		}
+	}
+}
+
 func (p *genaiProcessor) releaseOnTimeout() {
-	defer p.released.Done()
+	defer p.background.Done()
 	tick := time.NewTicker(max(p.hold.timeout/10, 10*time.Millisecond))
 	defer tick.Stop()
 	for {

@@ -136,6 +136,7 @@ func (f *failingCore) enrichSpans([]byte, func([]byte) error) error {
 	return &coreError{op: "enrich", status: 200, msg: "field 1: truncated"}
 }
 func (f *failingCore) stats() (coreStats, error) { return coreStats{}, errors.New("no stats") }
+func (f *failingCore) expire() error             { return errors.New("no expiry") }
 func (f *failingCore) close()                    { f.mu.Lock(); f.closed++; f.mu.Unlock() }
 
 func newFakeCoreProcessor(t *testing.T, core enricher, logger *zap.Logger) (*genaiProcessor, error) {

@@ -215,13 +215,14 @@ pub extern "C" fn last9_genai_processor_reload_prices(
     })
 }
 
-/// Writes the processor's cumulative counters as a JSON object into a new `*stats_out` (free it with
-/// `last9_genai_bytes_free`). Keys: batches, spans_seen, spans_enriched, priced, priced_other_provider,
-/// service_tier_unpriced, unpriced_model, unpriced_no_counts, unpriced_unreadable_counts, duplicate, provided, errors, conversations_tracked, traces_tracked, conversation_evictions,
-/// conversation_expirations, trace_evictions, trace_expirations, spans_remembered, state_bytes, state_bytes_limit,
-/// values_not_remembered, spans_held, values_unreadable, price_table_models, pricing_file_entries_loaded,
-/// pricing_file_entries_skipped, cost_usd_by_model (an object of
-/// model -> USD) and unpriced_models (the most frequent model names without a price -> calls, at most 50).
+/// Writes the processor's cumulative counters and current sizes as a JSON object into a new `*stats_out` (free it
+/// with `last9_genai_bytes_free`). Reading changes nothing. Keys: batches, spans_seen, spans_enriched, priced,
+/// priced_other_provider, service_tier_unpriced, unpriced_model, unpriced_no_counts, unpriced_unreadable_counts,
+/// unpriced_models (the most frequent model names without a price -> calls, at most 50), duplicate, provided,
+/// errors, conversations_tracked, traces_tracked, spans_remembered, state_bytes, state_bytes_limit,
+/// values_not_remembered, spans_held, values_unreadable, conversation_evictions, conversation_expirations,
+/// trace_evictions, trace_expirations, price_table_models, pricing_file_entries_loaded,
+/// pricing_file_entries_skipped, cost_usd_by_model (an object of model -> USD).
 #[no_mangle]
 pub extern "C" fn last9_genai_processor_stats(
     processor: *const last9_genai_processor,
@@ -236,6 +237,22 @@ pub extern "C" fn last9_genai_processor_stats(
         }
         let json = p.inner.stats_json();
         unsafe { *stats_out = last9_genai_bytes::boxed(json.into_bytes()) };
+        last9_genai_status::Ok
+    })
+}
+
+/// Forgets every trace and conversation idle past its TTL. Batches forget lazily, as they meet entries; call this
+/// periodically (the Go shim does every 10 s) so that memory shrinks even when traffic stops. Safe to call while
+/// other threads enrich.
+#[no_mangle]
+pub extern "C" fn last9_genai_processor_expire(processor: *const last9_genai_processor) -> last9_genai_status {
+    guard_status(|| {
+        // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run (the
+        // header's contract); `as_ref` only reads it.
+        let Some(p) = (unsafe { processor.as_ref() }) else {
+            return last9_genai_status::NullPointer;
+        };
+        p.inner.expire();
         last9_genai_status::Ok
     })
 }

@@ -169,8 +169,8 @@ impl Processor {
         main
     }
 
-    pub fn stats_json_at(&self, now: std::time::Instant) -> String {
-        self.main.stats_json_at(now)
+    pub fn expire_at(&self, now: std::time::Instant) {
+        self.main.expire_at(now)
     }
 }
 
