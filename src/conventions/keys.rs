@@ -115,88 +115,128 @@ const FACTS: &[(&str, Fact)] = {
         ("gen_ai.agent.id", AgentName),
         ("gen_ai.tool.name", ToolName),
         ("telemetry.sdk.name", SdkName),
-        ("gen_ai.provider.name", Provider(0)),
-        ("gen_ai.system", Provider(1)),
-        ("llm.provider", Provider(2)),
-        ("llm.system", Provider(3)),
-        ("ai.model.provider", Provider(4)),
-        ("gen_ai.request.model", RequestModel(0)),
-        ("llm.request.model_name", RequestModel(1)),
-        ("langfuse.observation.model.name", RequestModel(2)),
-        ("ai.model.id", RequestModel(3)),
-        ("embedding.model_name", RequestModel(4)),
-        ("gen_ai.response.model", ResponseModel(0)),
-        ("llm.response.model_name", ResponseModel(1)),
-        ("llm.model_name", ResponseModel(2)),
-        ("ai.response.model", ResponseModel(3)),
-        ("gen_ai.usage.input_tokens", Tokens(Input, 0)),
-        ("gen_ai.usage.prompt_tokens", Tokens(Input, 1)),
-        ("llm.token_count.prompt", Tokens(Input, 2)),
-        ("ai.usage.inputTokens", Tokens(Input, 3)),
-        ("ai.usage.promptTokens", Tokens(Input, 4)),
-        ("gen_ai.usage.output_tokens", Tokens(Output, 0)),
-        ("gen_ai.usage.completion_tokens", Tokens(Output, 1)),
-        ("llm.token_count.completion", Tokens(Output, 2)),
-        ("ai.usage.outputTokens", Tokens(Output, 3)),
-        ("ai.usage.completionTokens", Tokens(Output, 4)),
-        ("gen_ai.usage.total_tokens", Tokens(Total, 0)),
-        ("llm.usage.total_tokens", Tokens(Total, 1)),
-        ("llm.token_count.total", Tokens(Total, 2)),
-        ("ai.usage.totalTokens", Tokens(Total, 3)),
-        ("ai.usage.tokens", Tokens(Total, 4)),
-        ("gen_ai.usage.cache_read.input_tokens", Tokens(CacheRead, 0)),
-        ("gen_ai.usage.cache_read_input_tokens", Tokens(CacheRead, 1)),
-        ("llm.token_count.prompt_details.cache_read", Tokens(CacheRead, 2)),
-        ("gen_ai.usage.prompt_tokens_details.cached_tokens", Tokens(CacheRead, 3)),
-        ("ai.usage.inputTokenDetails.cacheReadTokens", Tokens(CacheRead, 4)),
-        ("ai.usage.cachedInputTokens", Tokens(CacheRead, 5)),
-        // pydantic-ai: provider details under gen_ai.usage.details.*
-        ("gen_ai.usage.details.cache_read_tokens", Tokens(CacheRead, 6)),
-        ("gen_ai.usage.details.cached_tokens", Tokens(CacheRead, 7)),
-        ("gen_ai.usage.details.cache_read_input_tokens", Tokens(CacheRead, 8)),
-        // Sentry's SDKs: subsets of input / output, as in the semantic conventions
-        ("gen_ai.usage.input_tokens.cached", Tokens(CacheRead, 9)),
-        ("gen_ai.usage.input_tokens_details.cached_tokens", Tokens(CacheRead, 10)),
-        ("gen_ai.usage.cache_creation.input_tokens", Tokens(CacheWrite, 0)),
-        ("gen_ai.usage.cache_write.input_tokens", Tokens(CacheWrite, 1)),
-        ("gen_ai.usage.cache_creation_input_tokens", Tokens(CacheWrite, 2)),
-        ("llm.token_count.prompt_details.cache_write", Tokens(CacheWrite, 3)),
-        ("gen_ai.usage.prompt_tokens_details.cache_creation_tokens", Tokens(CacheWrite, 4)),
-        ("ai.usage.inputTokenDetails.cacheWriteTokens", Tokens(CacheWrite, 5)),
-        // Strands Agents
-        ("gen_ai.usage.cache_write_input_tokens", Tokens(CacheWrite, 6)),
-        ("gen_ai.usage.details.cache_write_tokens", Tokens(CacheWrite, 7)),
-        ("gen_ai.usage.details.cache_creation_input_tokens", Tokens(CacheWrite, 8)),
-        ("gen_ai.usage.input_tokens.cache_write", Tokens(CacheWrite, 9)),
-        // OpenAI's usage objects flattened (Chat Completions, Responses): cache writes on newer models
-        ("gen_ai.usage.prompt_tokens_details.cache_write_tokens", Tokens(CacheWrite, 10)),
-        ("gen_ai.usage.input_tokens_details.cache_write_tokens", Tokens(CacheWrite, 11)),
-        ("gen_ai.usage.reasoning.output_tokens", Tokens(Reasoning, 0)),
-        ("gen_ai.usage.reasoning_tokens", Tokens(Reasoning, 1)),
-        ("llm.token_count.completion_details.reasoning", Tokens(Reasoning, 2)),
-        ("llm.usage.reasoning_tokens", Tokens(Reasoning, 3)),
-        ("ai.usage.reasoningTokens", Tokens(Reasoning, 4)),
-        ("ai.usage.outputTokenDetails.reasoningTokens", Tokens(Reasoning, 5)),
-        ("gen_ai.usage.completion_tokens_details.reasoning_tokens", Tokens(Reasoning, 6)),
-        ("gen_ai.usage.details.reasoning_tokens", Tokens(Reasoning, 7)),
-        ("gen_ai.usage.details.thinking_tokens", Tokens(Reasoning, 8)),
-        ("gen_ai.usage.output_tokens.reasoning", Tokens(Reasoning, 9)),
         ("gen_ai.aggregated_usage.input_tokens", AggregatedTokens(Input)),
         ("gen_ai.aggregated_usage.output_tokens", AggregatedTokens(Output)),
         ("gen_ai.aggregated_usage.cache_read.input_tokens", AggregatedTokens(CacheRead)),
         ("gen_ai.aggregated_usage.cache_creation.input_tokens", AggregatedTokens(CacheWrite)),
         ("gen_ai.aggregated_usage.reasoning.output_tokens", AggregatedTokens(Reasoning)),
         ("langfuse.observation.usage_details", LangfuseUsage),
-        ("openai.response.service_tier", ServiceTier(0)),
-        ("gen_ai.response.service_tier", ServiceTier(1)),
-        ("openai.request.service_tier", ServiceTier(2)),
-        ("gen_ai.request.service_tier", ServiceTier(3)),
         ("gen_ai.response.id", ResponseId),
         ("ai.response.id", ResponseId),
         ("gen_ai.usage.cost_usd", CostUsd),
         ("gen_ai.l9.cost.status", CostStatus),
     ]
 };
+
+// Keys that carry the same fact, most trusted first: a span with several is read from the first present (a key's
+// position is its rank). Kept apart from `FACTS` so that no rank is a hand-written number.
+
+/// The provider that served a call.
+const PROVIDER_KEYS: &[&str] =
+    &["gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system", "ai.model.provider"];
+/// The model a call asked for.
+const REQUEST_MODEL_KEYS: &[&str] = &[
+    "gen_ai.request.model",
+    "llm.request.model_name",
+    "langfuse.observation.model.name",
+    "ai.model.id",
+    "embedding.model_name",
+];
+/// The model that answered.
+const RESPONSE_MODEL_KEYS: &[&str] =
+    &["gen_ai.response.model", "llm.response.model_name", "llm.model_name", "ai.response.model"];
+/// The service tier: what the response reports before what the request asked for.
+const SERVICE_TIER_KEYS: &[&str] = &[
+    "openai.response.service_tier",
+    "gen_ai.response.service_tier",
+    "openai.request.service_tier",
+    "gen_ai.request.service_tier",
+];
+/// Token counts by field, each field's keys most trusted first.
+const TOKEN_KEYS: &[(TokenField, &[&str])] = &[
+    (
+        TokenField::Input,
+        &[
+            "gen_ai.usage.input_tokens",
+            "gen_ai.usage.prompt_tokens",
+            "llm.token_count.prompt",
+            "ai.usage.inputTokens",
+            "ai.usage.promptTokens",
+        ],
+    ),
+    (
+        TokenField::Output,
+        &[
+            "gen_ai.usage.output_tokens",
+            "gen_ai.usage.completion_tokens",
+            "llm.token_count.completion",
+            "ai.usage.outputTokens",
+            "ai.usage.completionTokens",
+        ],
+    ),
+    (
+        TokenField::Total,
+        &[
+            "gen_ai.usage.total_tokens",
+            "llm.usage.total_tokens",
+            "llm.token_count.total",
+            "ai.usage.totalTokens",
+            "ai.usage.tokens",
+        ],
+    ),
+    (
+        TokenField::CacheRead,
+        &[
+            "gen_ai.usage.cache_read.input_tokens",
+            "gen_ai.usage.cache_read_input_tokens",
+            "llm.token_count.prompt_details.cache_read",
+            "gen_ai.usage.prompt_tokens_details.cached_tokens",
+            "ai.usage.inputTokenDetails.cacheReadTokens",
+            "ai.usage.cachedInputTokens",
+            // pydantic-ai: provider details under gen_ai.usage.details.*
+            "gen_ai.usage.details.cache_read_tokens",
+            "gen_ai.usage.details.cached_tokens",
+            "gen_ai.usage.details.cache_read_input_tokens",
+            // Sentry's SDKs: subsets of input / output, as in the semantic conventions
+            "gen_ai.usage.input_tokens.cached",
+            "gen_ai.usage.input_tokens_details.cached_tokens",
+        ],
+    ),
+    (
+        TokenField::CacheWrite,
+        &[
+            "gen_ai.usage.cache_creation.input_tokens",
+            "gen_ai.usage.cache_write.input_tokens",
+            "gen_ai.usage.cache_creation_input_tokens",
+            "llm.token_count.prompt_details.cache_write",
+            "gen_ai.usage.prompt_tokens_details.cache_creation_tokens",
+            "ai.usage.inputTokenDetails.cacheWriteTokens",
+            // Strands Agents
+            "gen_ai.usage.cache_write_input_tokens",
+            "gen_ai.usage.details.cache_write_tokens",
+            "gen_ai.usage.details.cache_creation_input_tokens",
+            "gen_ai.usage.input_tokens.cache_write",
+            // OpenAI's usage objects flattened (Chat Completions, Responses): cache writes on newer models
+            "gen_ai.usage.prompt_tokens_details.cache_write_tokens",
+            "gen_ai.usage.input_tokens_details.cache_write_tokens",
+        ],
+    ),
+    (
+        TokenField::Reasoning,
+        &[
+            "gen_ai.usage.reasoning.output_tokens",
+            "gen_ai.usage.reasoning_tokens",
+            "llm.token_count.completion_details.reasoning",
+            "llm.usage.reasoning_tokens",
+            "ai.usage.reasoningTokens",
+            "ai.usage.outputTokenDetails.reasoningTokens",
+            "gen_ai.usage.completion_tokens_details.reasoning_tokens",
+            "gen_ai.usage.details.reasoning_tokens",
+            "gen_ai.usage.details.thinking_tokens",
+            "gen_ai.usage.output_tokens.reasoning",
+        ],
+    ),
+];
 
 const OUTPUTS: &[(&str, OutKey)] = &[
     (out::CONVERSATION_ID, OutKey::ConversationId),
@@ -277,6 +317,22 @@ impl KeyTable {
         };
         for &(k, f) in FACTS {
             t.slot(k).fact = Some(f);
+        }
+        let rank = |i: usize| u8::try_from(i).expect("fewer than 256 keys per fact");
+        for (keys, fact) in [
+            (PROVIDER_KEYS, Fact::Provider as fn(u8) -> Fact),
+            (REQUEST_MODEL_KEYS, Fact::RequestModel),
+            (RESPONSE_MODEL_KEYS, Fact::ResponseModel),
+            (SERVICE_TIER_KEYS, Fact::ServiceTier),
+        ] {
+            for (i, k) in keys.iter().enumerate() {
+                t.slot(k).fact = Some(fact(rank(i)));
+            }
+        }
+        for &(field, keys) in TOKEN_KEYS {
+            for (i, k) in keys.iter().enumerate() {
+                t.slot(k).fact = Some(Fact::Tokens(field, rank(i)));
+            }
         }
         for &(k, o) in OUTPUTS {
             t.slot(k).output = Some(o);

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 /// Nesting deeper than this is no price file anyone wrote; refusing it keeps a hostile file from exhausting the stack.
-const MAX_DEPTH: usize = 16;
+const MAX_CLAUSE_DEPTH: usize = 16;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Clause {
@@ -25,8 +25,8 @@ impl Clause {
     }
 
     fn parse_at(v: &Value, depth: usize) -> Result<Clause, String> {
-        if depth > MAX_DEPTH {
-            return Err(format!("match clauses nested deeper than {MAX_DEPTH}"));
+        if depth > MAX_CLAUSE_DEPTH {
+            return Err(format!("match clauses nested deeper than {MAX_CLAUSE_DEPTH}"));
         }
         let obj = v.as_object().filter(|o| o.len() == 1).ok_or_else(|| format!("expected one clause, got {v}"))?;
         let (kind, arg) = obj.iter().next().expect("one entry");

@@ -1,6 +1,7 @@
 //! Reading an `AnyValue` (the value of a KeyValue attribute).
 
 use super::fields::{FieldReader, WireValue};
+use super::otlp::{any_value, tag_byte, WireType};
 use super::WireError;
 
 /// The scalar forms we read. Arrays, key-value lists and bytes are kept as `Other`: we never interpret them, and
@@ -67,12 +68,15 @@ pub fn utf8(b: &[u8]) -> Option<&str> {
 #[inline]
 pub fn read_any_value(buf: &[u8], base: usize) -> Result<AnyValue<'_>, WireError> {
     // What encoders write: one field, a short string or a one-byte varint. Anything else takes the general path.
+    const STRING: u8 = tag_byte(any_value::STRING_VALUE, WireType::Len);
+    const INT: u8 = tag_byte(any_value::INT_VALUE, WireType::Varint);
+    const DOUBLE: u8 = tag_byte(any_value::DOUBLE_VALUE, WireType::Fixed64);
     match buf {
-        [0x0a, len, rest @ ..] if *len < 0x80 && rest.len() == usize::from(*len) => {
+        [STRING, len, rest @ ..] if *len < 0x80 && rest.len() == usize::from(*len) => {
             return Ok(utf8(rest).map_or(AnyValue::Other, AnyValue::Str));
         }
-        [0x18, x] if *x < 0x80 => return Ok(AnyValue::Int(i64::from(*x))),
-        [0x21, d @ ..] if d.len() == 8 => {
+        [INT, x] if *x < 0x80 => return Ok(AnyValue::Int(i64::from(*x))),
+        [DOUBLE, d @ ..] if d.len() == 8 => {
             return Ok(AnyValue::Double(f64::from_le_bytes(d.try_into().expect("8 bytes"))));
         }
         _ => {}
@@ -85,15 +89,17 @@ fn read_any_value_fields(buf: &[u8], base: usize) -> Result<AnyValue<'_>, WireEr
     let mut v = AnyValue::Empty;
     while let Some(f) = r.next_field()? {
         v = match (f.number, f.value) {
-            (1, WireValue::Len(b)) => match utf8(b) {
+            (any_value::STRING_VALUE, WireValue::Len(b)) => match utf8(b) {
                 Some(s) => AnyValue::Str(s),
                 // Invalid UTF-8 in a proto3 string: other parsers reject it; we only decline to interpret it.
                 None => AnyValue::Other,
             },
-            (2, WireValue::Varint(x)) => AnyValue::Bool(x != 0),
-            (3, WireValue::Varint(x)) => AnyValue::Int(x as i64),
-            (4, WireValue::Fixed64(x)) => AnyValue::Double(f64::from_bits(x)),
-            (5..=7, WireValue::Len(_)) => AnyValue::Other,
+            (any_value::BOOL_VALUE, WireValue::Varint(x)) => AnyValue::Bool(x != 0),
+            (any_value::INT_VALUE, WireValue::Varint(x)) => AnyValue::Int(x as i64),
+            (any_value::DOUBLE_VALUE, WireValue::Fixed64(x)) => AnyValue::Double(f64::from_bits(x)),
+            (any_value::ARRAY_VALUE | any_value::KVLIST_VALUE | any_value::BYTES_VALUE, WireValue::Len(_)) => {
+                AnyValue::Other
+            }
             _ => continue,
         };
     }

@@ -3,6 +3,7 @@
 
 use super::any_value::{read_any_value, AnyValue};
 use super::fields::{Field, FieldReader, WireValue};
+use super::otlp::{key_value, resource_spans, scope_spans, span as span_field, traces_data};
 use super::WireError;
 use crate::batch::{Attr, Batch, SpanHead};
 use crate::conventions::KeyTable;
@@ -79,7 +80,7 @@ impl<'a> BatchIndex<'a> {
         let mut idx = BatchIndex { input, resource_spans: Vec::new(), scope_spans: Vec::new(), spans: Vec::new() };
         let mut top = FieldReader::new(input, 0);
         while let Some(f) = top.next_field()? {
-            if f.number == 1 {
+            if f.number == traces_data::RESOURCE_SPANS {
                 let payload = len_payload(&f, "ResourceSpans is not length-delimited")?;
                 idx.parse_resource_spans(Region::of(&f), payload)?;
             }
@@ -92,10 +93,10 @@ impl<'a> BatchIndex<'a> {
         let mut r = FieldReader::new(payload, region.payload_start);
         while let Some(f) = r.next_field()? {
             match f.number {
-                1 => {
+                resource_spans::RESOURCE => {
                     len_payload(&f, "Resource is not length-delimited")?;
                 }
-                2 => {
+                resource_spans::SCOPE_SPANS => {
                     let p = len_payload(&f, "ScopeSpans is not length-delimited")?;
                     self.parse_scope_spans(Region::of(&f), p)?;
                 }
@@ -110,7 +111,7 @@ impl<'a> BatchIndex<'a> {
         let first = self.spans.len();
         let mut r = FieldReader::new(payload, region.payload_start);
         while let Some(f) = r.next_field()? {
-            if f.number == 2 {
+            if f.number == scope_spans::SPANS {
                 let p = len_payload(&f, "Span is not length-delimited")?;
                 self.spans.push(parse_span(Region::of(&f), p)?);
             }
@@ -131,33 +132,33 @@ fn parse_span<'a>(region: Region, payload: &'a [u8]) -> Result<SpanRef<'a>, Wire
     let mut r = FieldReader::new(payload, region.payload_start);
     while let Some(f) = r.next_field()? {
         match f.number {
-            1 => span.trace_id = len_payload(&f, "Span.trace_id is not bytes")?,
-            2 => span.span_id = len_payload(&f, "Span.span_id is not bytes")?,
-            4 => span.parent_span_id = len_payload(&f, "Span.parent_span_id is not bytes")?,
-            5 => {
+            span_field::TRACE_ID => span.trace_id = len_payload(&f, "Span.trace_id is not bytes")?,
+            span_field::SPAN_ID => span.span_id = len_payload(&f, "Span.span_id is not bytes")?,
+            span_field::PARENT_SPAN_ID => span.parent_span_id = len_payload(&f, "Span.parent_span_id is not bytes")?,
+            span_field::NAME => {
                 let b = len_payload(&f, "Span.name is not a string")?;
                 // Go's pdata carries whatever bytes it was given; a name we cannot read is only a name we do not
                 // match (it is copied through untouched), not a reason to drop the batch's enrichment.
                 span.name = super::any_value::utf8(b).unwrap_or("");
             }
-            7 => {
+            span_field::START_TIME_UNIX_NANO => {
                 if let WireValue::Fixed64(t) = f.value {
                     span.start = t;
                 }
             }
-            8 => {
+            span_field::END_TIME_UNIX_NANO => {
                 if let WireValue::Fixed64(t) = f.value {
                     span.end = t;
                 }
             }
-            16 => {
+            span_field::FLAGS => {
                 if let WireValue::Fixed32(x) = f.value {
                     span.flags = x;
                 }
             }
             // Attributes are read later, span by span; their framing is checked now, so that every error is
             // found before the batch changes anything.
-            9 => {
+            span_field::ATTRIBUTES => {
                 read_key_value(&f)?;
             }
             _ => {}
@@ -206,7 +207,7 @@ impl<'a> Iterator for AttributeIter<'a> {
                 Ok(None) => return None,
                 Err(e) => return Some(Err(e)),
             };
-            if f.number == 9 {
+            if f.number == span_field::ATTRIBUTES {
                 return Some(read_key_value(&f));
             }
         }
@@ -219,12 +220,12 @@ fn read_key_value<'a>(f: &Field<'a>) -> Result<KeyValueRef<'a>, WireError> {
     let mut r = FieldReader::new(payload, f.payload_start);
     while let Some(inner) = r.next_field()? {
         match (inner.number, inner.value) {
-            (1, WireValue::Len(b)) => kv.key = b,
-            (2, WireValue::Len(b)) => {
+            (key_value::KEY, WireValue::Len(b)) => kv.key = b,
+            (key_value::VALUE, WireValue::Len(b)) => {
                 kv.value_bytes = b;
                 kv.value_offset = inner.payload_start;
             }
-            (1 | 2, _) => {
+            (key_value::KEY | key_value::VALUE, _) => {
                 return Err(WireError { offset: inner.start, what: "KeyValue field has the wrong wire type" })
             }
             _ => {}

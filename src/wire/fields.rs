@@ -1,5 +1,6 @@
 //! Iterating the fields of one message: tag, wire type and value, each with the byte range it occupies.
 
+use super::otlp::WireType;
 use super::varint::decode_varint;
 use super::WireError;
 
@@ -52,14 +53,20 @@ impl<'a> FieldReader<'a> {
         if number == 0 || number > u64::from(u32::MAX >> 3) {
             return Err(self.err(start, "invalid field number"));
         }
-        let value = match key & 7 {
-            0 => WireValue::Varint(decode_varint(self.buf, &mut pos).map_err(|e| self.err(pos, e.what))?),
-            1 => {
+        let Some(wire_type) = WireType::from_tag(key) else {
+            // Groups (3, 4) are proto2-only and never appear in OTLP; 6 and 7 are not wire types.
+            return Err(self.err(start, "unsupported wire type"));
+        };
+        let value = match wire_type {
+            WireType::Varint => {
+                WireValue::Varint(decode_varint(self.buf, &mut pos).map_err(|e| self.err(pos, e.what))?)
+            }
+            WireType::Fixed64 => {
                 let bytes = self.take(pos, 8)?;
                 pos += 8;
                 WireValue::Fixed64(u64::from_le_bytes(bytes.try_into().expect("8 bytes")))
             }
-            2 => {
+            WireType::Len => {
                 let at = pos;
                 let len = decode_varint(self.buf, &mut pos).map_err(|e| self.err(at, e.what))?;
                 let len = usize::try_from(len).map_err(|_| self.err(at, "length does not fit in memory"))?;
@@ -75,13 +82,11 @@ impl<'a> FieldReader<'a> {
                     end: self.base + pos,
                 }));
             }
-            5 => {
+            WireType::Fixed32 => {
                 let bytes = self.take(pos, 4)?;
                 pos += 4;
                 WireValue::Fixed32(u32::from_le_bytes(bytes.try_into().expect("4 bytes")))
             }
-            // Groups (3, 4) are proto2-only and never appear in OTLP; 6 and 7 are not wire types.
-            _ => return Err(self.err(start, "unsupported wire type")),
         };
         self.pos = pos;
         Ok(Some(Field {

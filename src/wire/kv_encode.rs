@@ -1,20 +1,19 @@
-//! Encoding the KeyValue attributes we add to a span (`Span.attributes` is field 9).
+//! Encoding the KeyValue attributes we add to a span.
 
+use super::otlp::{any_value, key_value, span, tag, WireType};
 use super::varint::{encode_varint, varint_len};
 
-const SPAN_ATTRIBUTES: u64 = 9;
-
-fn tag(field: u64, wire_type: u64, out: &mut Vec<u8>) {
-    encode_varint((field << 3) | wire_type, out);
+fn put_tag(field: u32, wire_type: WireType, out: &mut Vec<u8>) {
+    encode_varint(tag(field, wire_type), out);
 }
 
 /// Writes the `Span.attributes` tag, the KeyValue length and the key; the caller then writes field 2 (the
 /// AnyValue), whose encoded size, tag and length prefix included, is `value_field_len`.
 fn kv_head(key: &str, value_field_len: usize, out: &mut Vec<u8>) {
     let kv_len = 1 + varint_len(key.len() as u64) + key.len() + value_field_len;
-    tag(SPAN_ATTRIBUTES, 2, out);
+    put_tag(span::ATTRIBUTES, WireType::Len, out);
     encode_varint(kv_len as u64, out);
-    tag(1, 2, out);
+    put_tag(key_value::KEY, WireType::Len, out);
     encode_varint(key.len() as u64, out);
     out.extend_from_slice(key.as_bytes());
 }
@@ -22,7 +21,7 @@ fn kv_head(key: &str, value_field_len: usize, out: &mut Vec<u8>) {
 /// Appends a whole `Span.attributes` entry whose AnyValue payload is `value` (already-encoded AnyValue bytes).
 pub fn encode_kv_raw(key: &str, value: &[u8], out: &mut Vec<u8>) {
     kv_head(key, 1 + varint_len(value.len() as u64) + value.len(), out);
-    tag(2, 2, out);
+    put_tag(key_value::VALUE, WireType::Len, out);
     encode_varint(value.len() as u64, out);
     out.extend_from_slice(value);
 }
@@ -30,9 +29,9 @@ pub fn encode_kv_raw(key: &str, value: &[u8], out: &mut Vec<u8>) {
 pub fn encode_kv_string(key: &str, value: &str, out: &mut Vec<u8>) {
     let any_len = 1 + varint_len(value.len() as u64) + value.len();
     kv_head(key, 1 + varint_len(any_len as u64) + any_len, out);
-    tag(2, 2, out);
+    put_tag(key_value::VALUE, WireType::Len, out);
     encode_varint(any_len as u64, out);
-    tag(1, 2, out);
+    put_tag(any_value::STRING_VALUE, WireType::Len, out);
     encode_varint(value.len() as u64, out);
     out.extend_from_slice(value.as_bytes());
 }
@@ -40,17 +39,17 @@ pub fn encode_kv_string(key: &str, value: &str, out: &mut Vec<u8>) {
 pub fn encode_kv_int(key: &str, value: i64, out: &mut Vec<u8>) {
     let any_len = 1 + varint_len(value as u64);
     kv_head(key, 2 + any_len, out);
-    tag(2, 2, out);
+    put_tag(key_value::VALUE, WireType::Len, out);
     encode_varint(any_len as u64, out);
-    tag(3, 0, out);
+    put_tag(any_value::INT_VALUE, WireType::Varint, out);
     encode_varint(value as u64, out);
 }
 
 pub fn encode_kv_double(key: &str, value: f64, out: &mut Vec<u8>) {
     kv_head(key, 2 + 9, out);
-    tag(2, 2, out);
+    put_tag(key_value::VALUE, WireType::Len, out);
     encode_varint(9, out);
-    tag(4, 1, out);
+    put_tag(any_value::DOUBLE_VALUE, WireType::Fixed64, out);
     out.extend_from_slice(&value.to_le_bytes());
 }
 

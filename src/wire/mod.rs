@@ -6,6 +6,7 @@ mod batch_index;
 mod error;
 mod fields;
 mod kv_encode;
+pub mod otlp;
 mod splice;
 mod varint;
 

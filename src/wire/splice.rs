@@ -6,6 +6,7 @@
 
 use super::batch_index::{BatchIndex, Region};
 use super::kv_encode::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string};
+use super::otlp::{resource_spans, scope_spans, tag_byte, traces_data, WireType};
 use super::varint::{encode_varint, varint_len};
 use crate::contract;
 use crate::conventions::{KeyIndex, KeyTable};
@@ -102,9 +103,9 @@ fn write_header(tag: u8, payload_len: usize, out: &mut Vec<u8>) {
     encode_varint(payload_len as u64, out);
 }
 
-const RESOURCE_SPANS_TAG: u8 = 0x0a; // TracesData.resource_spans = 1, length-delimited
-const SCOPE_SPANS_TAG: u8 = 0x12; // ResourceSpans.scope_spans = 2
-const SPAN_TAG: u8 = 0x12; // ScopeSpans.spans = 2
+const RESOURCE_SPANS_TAG: u8 = tag_byte(traces_data::RESOURCE_SPANS, WireType::Len);
+const SCOPE_SPANS_TAG: u8 = tag_byte(resource_spans::SCOPE_SPANS, WireType::Len);
+const SPAN_TAG: u8 = tag_byte(scope_spans::SPANS, WireType::Len);
 
 /// How much a changed child grows its parent: new field size minus old field size.
 fn growth(region: &Region, payload_delta: isize) -> isize {
