@@ -169,8 +169,9 @@ test-e2e: collector
 	@if [ -x tests/e2e/run.sh ]; then tests/e2e/run.sh $(COLLECTOR); else echo "tests/e2e/run.sh not present: skipped"; fi
 
 # The fuzzers (tests/fuzz.rs) for FUZZ_SECONDS (default 300) in all: OTLP through both interfaces, the JSON config,
-# the LiteLLM price file. fuzz-asan does the same under AddressSanitizer and LeakSanitizer (nightly flags on the
-# stable toolchain through RUSTC_BOOTSTRAP; slower, so it runs fewer inputs). Crashing inputs: target/fuzz-crashes/.
+# the price files (LiteLLM and genai-prices). fuzz-asan does the same under AddressSanitizer and LeakSanitizer
+# (nightly flags on the stable toolchain through RUSTC_BOOTSTRAP; slower, so it runs fewer inputs). Crashing
+# inputs: target/fuzz-crashes/.
 FUZZ_SECONDS ?= 300
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) cargo test --release --test fuzz -- --ignored fuzz_for_a_while --nocapture

@@ -18,7 +18,7 @@ mod captured;
 mod records_host;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use last9_genai::wire::BatchIndex;
+use last9_genai::test_support::BatchIndex;
 use last9_genai::Processor;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value::Value, AnyValue, KeyValue};

@@ -111,6 +111,13 @@ void last9_genai_bytes_free(struct last9_genai_bytes *bytes);
 const char *last9_genai_version(void);
 
 /**
+ * Writes the defaults of the configuration's scalar keys (`max_conversations`, `conversation_ttl_seconds`, ...)
+ * as a JSON object into a new `*config_out` (free it with `last9_genai_bytes_free`): the same document
+ * `last9_genai_processor_new` accepts, so a host can show or fill in the core's defaults instead of repeating them.
+ */
+last9_genai_status last9_genai_default_config(struct last9_genai_bytes **config_out);
+
+/**
  * ABI version marker. Hosts reference this symbol so that linking against a library with an incompatible ABI fails
  * at build time instead of misbehaving at run time. Returns 1.
  */

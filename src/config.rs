@@ -10,6 +10,7 @@ use crate::conventions::AliasLists;
 use crate::pricing::ModelPrice;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// A configuration the core refuses; the message names the offending key.
 pub struct ConfigError(pub String);
 
 impl fmt::Display for ConfigError {
@@ -21,17 +22,27 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 #[derive(Debug, Clone)]
+/// The processor's configuration, parsed from the JSON the host passes (README "Core configuration").
 pub struct Config {
+    /// Inline prices by model name (`pricing`), the most authoritative source.
     pub pricing: Vec<(String, ModelPrice)>,
+    /// A LiteLLM or genai-prices price file (`pricing_file`), over the embedded prices.
     pub pricing_file: Option<PathBuf>,
+    /// Whether the embedded price table is used (`use_default_pricing`).
     pub use_default_pricing: bool,
     /// (alias, model) as configured under `model_aliases`.
     pub model_aliases: Vec<(String, String)>,
+    /// Where conversation, user and workflow ids are found, and the keys to propagate.
     pub aliases: AliasLists,
+    /// Conversations remembered (turn counters, running totals).
     pub max_conversations: usize,
+    /// How long an idle conversation is remembered.
     pub conversation_ttl: Duration,
+    /// Traces remembered between batches.
     pub max_traces: usize,
+    /// How long an idle trace is remembered.
     pub trace_ttl: Duration,
+    /// Spans all remembered traces hold together.
     pub max_remembered_spans: usize,
     /// Everything the state holds together (both tables and all they own), in bytes.
     pub max_state_bytes: usize,
@@ -101,6 +112,25 @@ impl Default for Config {
             max_state_bytes: 256 << 20,
             conversation_ids_only: false,
         }
+    }
+}
+
+impl Config {
+    /// The defaults of the scalar keys as configuration JSON, for hosts that show or fill in defaults (the Go shim's
+    /// default configuration comes from here, so every default is defined once, in `Default`).
+    pub fn defaults_json() -> String {
+        let d = Config::default();
+        serde_json::json!({
+            "use_default_pricing": d.use_default_pricing,
+            "max_conversations": d.max_conversations,
+            "conversation_ttl_seconds": d.conversation_ttl.as_secs_f64(),
+            "max_traces": d.max_traces,
+            "trace_ttl_seconds": d.trace_ttl.as_secs_f64(),
+            "max_remembered_spans": d.max_remembered_spans,
+            "max_state_mib": d.max_state_bytes >> 20,
+            "conversation_ids_only": d.conversation_ids_only,
+        })
+        .to_string()
     }
 }
 
@@ -318,6 +348,17 @@ mod tests {
 
     fn error_of(json: &str) -> String {
         Config::from_json(json.as_bytes()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_defaults_document_is_a_configuration_of_the_defaults() {
+        let c = Config::from_json(Config::defaults_json().as_bytes()).unwrap();
+        let d = Config::default();
+        assert_eq!(
+            (c.max_conversations, c.conversation_ttl, c.max_traces, c.trace_ttl, c.max_remembered_spans),
+            (d.max_conversations, d.conversation_ttl, d.max_traces, d.trace_ttl, d.max_remembered_spans)
+        );
+        assert_eq!((c.max_state_bytes, c.use_default_pricing, c.conversation_ids_only), (256 << 20, true, false));
     }
 
     #[test]

@@ -4,23 +4,22 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use parking_lot::RwLock;
-
 use crate::config::{Config, ConfigError};
 use crate::contract::FIXED_VALUES;
 use crate::conventions::KeyTable;
 use crate::enrich::enrich_batch;
 use crate::pricing::{ModelAliases, ModelPrice, PriceTable};
 use crate::records::{RecordBatch, RecordPatches};
-use crate::state::{CheckpointError, Limits, Restored, State};
+use crate::state::{CheckpointError, Limits, Restored, State, Swap};
 use crate::stats::{Stats, STATS_KEYS};
 use crate::wire::{write_batch, BatchIndex, WireEdits, WireError};
 use std::path::PathBuf;
 
+/// One configured processor: its price table, key table and state. Shared by any number of threads.
 pub struct Processor {
     pub(crate) keys: KeyTable,
     /// Swapped whole by `reload_prices`; a batch prices every span from the table it started with.
-    prices: RwLock<Arc<PriceTable>>,
+    prices: Swap<PriceTable>,
     /// What the table is built from, to build it again.
     price_sources: PriceSources,
     pub(crate) state: State,
@@ -46,6 +45,7 @@ impl PriceSources {
 }
 
 impl Processor {
+    /// Builds a processor; fails on a configuration the core refuses (a price file it cannot read, say).
     pub fn new(config: Config) -> Result<Processor, ConfigError> {
         let price_sources = PriceSources {
             inline: config.pricing.clone(),
@@ -66,7 +66,7 @@ impl Processor {
         Ok(Processor {
             keys: KeyTable::new(&config.aliases),
             state,
-            prices: RwLock::new(Arc::new(prices)),
+            prices: Swap::new(prices),
             price_sources,
             stats: Stats::default(),
             conversation_ids_only: config.conversation_ids_only,
@@ -75,15 +75,15 @@ impl Processor {
 
     /// The price table in force now.
     pub fn prices(&self) -> Arc<PriceTable> {
-        self.prices.read().clone()
+        self.prices.load()
     }
 
     /// Builds the price table again from the same sources (the `pricing_file` re-read) and puts it in force for
     /// the next batches; batches under way finish with the table they started with. On an error the table in
     /// force stays.
     pub fn reload_prices(&self) -> Result<(), ConfigError> {
-        let table = Arc::new(self.price_sources.build()?);
-        *self.prices.write() = table;
+        let table = self.price_sources.build()?;
+        self.prices.store(table);
         Ok(())
     }
 
@@ -149,6 +149,7 @@ impl Processor {
         self.restore_state_at(checkpoint, Instant::now(), SystemTime::now())
     }
 
+    /// As `restore_state`, with the clocks given: entries keep their age relative to `now`.
     pub fn restore_state_at(
         &self,
         checkpoint: &[u8],
@@ -158,6 +159,7 @@ impl Processor {
         self.state.restore_conversations(checkpoint, now, wall_now)
     }
 
+    /// As `export_state`, with the clocks given.
     pub fn export_state_at(&self, now: Instant, wall_now: SystemTime) -> Vec<u8> {
         self.state.export_conversations(now, wall_now)
     }
@@ -180,6 +182,7 @@ impl Processor {
         self.expire_at(Instant::now());
     }
 
+    /// As `expire`, with the clock given.
     pub fn expire_at(&self, now: Instant) {
         self.state.expire(now);
     }

@@ -3,9 +3,8 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::Mutex;
-
 use crate::contract::CostStatus;
+use crate::state::Tally;
 use crate::trace::UnpricedReason;
 
 /// One key of the stats object: what it holds, and the collector metric the Go shim exports it as (the name after
@@ -82,8 +81,8 @@ pub struct Stats {
     /// LLM calls without token counts, and with unreadable ones (unknown models are `unpriced_model`).
     pub unpriced_no_counts: AtomicU64,
     pub unpriced_unreadable_counts: AtomicU64,
-    unknown_models: Mutex<TopModels>,
-    cost_by_model: Mutex<HashMap<String, f64>>,
+    unknown_models: Tally<TopModels>,
+    cost_by_model: Tally<HashMap<String, f64>>,
 }
 
 /// What one batch adds, gathered without touching shared counters span by span.
@@ -155,31 +154,33 @@ impl Stats {
         add(&self.unpriced_no_counts, b.unpriced_no_counts);
         add(&self.unpriced_unreadable_counts, b.unpriced_unreadable_counts);
         if !b.unknown_models.is_empty() {
-            let mut top = self.unknown_models.lock();
-            for (model, n) in b.unknown_models {
-                top.add(model, n);
-            }
+            self.unknown_models.update(|top| {
+                for (model, n) in b.unknown_models {
+                    top.add(model, n);
+                }
+            });
         }
         if !b.cost_by_model.is_empty() {
-            let mut m = self.cost_by_model.lock();
-            for (model, usd) in b.cost_by_model {
-                match m.get_mut(model) {
-                    Some(c) => *c += usd,
-                    None => {
-                        m.insert(model.to_string(), usd);
+            self.cost_by_model.update(|m| {
+                for (model, usd) in b.cost_by_model {
+                    match m.get_mut(model) {
+                        Some(c) => *c += usd,
+                        None => {
+                            m.insert(model.to_string(), usd);
+                        }
                     }
                 }
-            }
+            });
         }
     }
 
     pub fn cost_by_model(&self) -> HashMap<String, f64> {
-        self.cost_by_model.lock().clone()
+        self.cost_by_model.read(HashMap::clone)
     }
 
     /// The most frequent model names no price matched, with (approximately, see `TopModels`) their calls.
     pub fn unknown_models(&self) -> HashMap<String, u64> {
-        self.unknown_models.lock().entries.iter().cloned().collect()
+        self.unknown_models.read(|top| top.entries.iter().cloned().collect())
     }
 }
 

@@ -2,7 +2,7 @@
 //! checkpoint changes nothing.
 mod common;
 use common::*;
-use last9_genai::state::{CheckpointError, Restored, CHECKPOINT_VERSION};
+use last9_genai::{CheckpointError, Restored, CHECKPOINT_VERSION};
 use std::time::{Duration, Instant, SystemTime};
 
 /// One turn: the root carries the conversation id, the call below it the usage.

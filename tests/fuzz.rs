@@ -1,7 +1,8 @@
 //! Fuzzing without a fuzzing toolchain: a mutation engine (byte-level and OTLP structure-aware) driving both
-//! interfaces of the core, the JSON configuration and the LiteLLM price file. No input may panic; an input that
-//! prost reads must come out with the same spans and every original attribute (roll-ups aside) byte for byte, and
-//! the two interfaces must agree (tests/common's twin processor checks that on every batch).
+//! interfaces of the core, the JSON configuration and the price files (LiteLLM and genai-prices). No input may
+//! panic; an input that prost reads must come out with the same spans and every original attribute (roll-ups
+//! aside) byte for byte, and the two interfaces must agree (tests/common's twin processor checks that on every
+//! batch).
 //!
 //! `cargo test --test fuzz` (in `make test`) runs the seed corpus in `tests/fuzz/corpus/` and a short fixed-seed
 //! burst. `make fuzz` runs `fuzz_for_a_while` (ignored here) for FUZZ_SECONDS per target and prints the counts; a

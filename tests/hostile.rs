@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 
-use last9_genai::wire::{encode_kv_raw, encode_kv_string, encode_varint};
+use last9_genai::test_support::{encode_kv_raw, encode_kv_string, encode_varint};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
 use prost::Message;

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 
-use last9_genai::wire::{FieldReader, WireValue};
+use last9_genai::test_support::{FieldReader, WireValue};
 use opentelemetry_proto::tonic::trace::v1::{span::Event, span::Link, ResourceSpans, ScopeSpans, Status};
 use prost::Message;
 
@@ -181,7 +181,7 @@ fn mutated_batches_never_panic_and_valid_results_still_decode() {
         if let Ok(out) = p.enrich(&b) {
             ok += 1;
             // When we accepted it, what we wrote frames exactly like what we read.
-            let _ = last9_genai::wire::BatchIndex::parse(&out).expect("our output parses");
+            let _ = last9_genai::test_support::BatchIndex::parse(&out).expect("our output parses");
         }
     }
     assert!(ok > 0);

@@ -1,7 +1,7 @@
 //! Real model strings, as instrumentations and gateways write them, against the embedded defaults and a LiteLLM-shaped
 //! fixture; and end-to-end costs computed independently of `cost`.
 
-use last9_genai::pricing::*;
+use last9_genai::test_support::*;
 use std::path::{Path, PathBuf};
 
 fn fixture() -> PathBuf {

@@ -3,6 +3,7 @@ package last9genaiprocessor
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -14,19 +15,20 @@ import (
 	"github.com/last9/last9_genai/go-shim/last9genaiprocessor/internal/metadata"
 )
 
-// Defaults, documented in the top-level README's configuration table.
+// Defaults of the keys only the shim reads, documented in the top-level README's configuration table (a test
+// compares them). The defaults of the keys the core reads come from the core (coreDefaults).
 const (
-	defaultPriceFileCheck   = time.Minute
-	defaultMaxConversations = 100_000
-	defaultConversationTTL  = 24 * time.Hour
-	defaultMaxTraces        = 50_000
-	defaultTraceTTL         = 5 * time.Minute
-	defaultMaxSpans         = 1_000_000
-	defaultMaxStateMiB      = 256
-	defaultRootWait         = time.Second
-	defaultMaxWaitingSpans  = 100_000
-	defaultMaxWaitingMiB    = 64
-	defaultCheckpointEvery  = time.Minute
+	defaultPriceFileCheck  = time.Minute
+	defaultRootWait        = time.Second
+	defaultMaxWaitingSpans = 100_000
+	defaultMaxWaitingMiB   = 64
+	defaultCheckpointEvery = time.Minute
+)
+
+// The core's defaults, read once: they never change within a process.
+var (
+	coreDefaultsOnce sync.Once
+	coreDefaultValue coreConfig
 )
 
 // NewFactory returns the factory for the `last9_genai` traces processor.
@@ -39,14 +41,22 @@ func NewFactory() processor.Factory {
 }
 
 func createDefaultConfig() component.Config {
+	coreDefaultsOnce.Do(func() {
+		// The call cannot fail short of a broken build; if it did, the zero values left here fail Validate with
+		// the core's own message naming the key, before anything listens.
+		coreDefaultValue, _ = coreDefaults()
+	})
+	d := coreDefaultValue
+	seconds := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 	return &Config{
-		UseDefaultPricing:        true,
-		MaxConversations:         defaultMaxConversations,
-		ConversationTTL:          defaultConversationTTL,
-		MaxTraces:                defaultMaxTraces,
-		TraceTTL:                 defaultTraceTTL,
-		MaxRememberedSpans:       defaultMaxSpans,
-		MaxStateMiB:              defaultMaxStateMiB,
+		UseDefaultPricing:        d.UseDefaultPricing,
+		MaxConversations:         d.MaxConversations,
+		ConversationTTL:          seconds(d.ConversationTTLSeconds),
+		MaxTraces:                d.MaxTraces,
+		TraceTTL:                 seconds(d.TraceTTLSeconds),
+		MaxRememberedSpans:       d.MaxRememberedSpans,
+		MaxStateMiB:              d.MaxStateMiB,
+		ConversationIDsOnly:      d.ConversationIDsOnly,
 		CheckpointInterval:       defaultCheckpointEvery,
 		PricingFileCheckInterval: defaultPriceFileCheck,
 		WaitForRoot: WaitForRootConfig{

@@ -70,6 +70,20 @@ func coreLibraryVersion() string {
 	return C.GoString(C.last9_genai_version())
 }
 
+// coreDefaults is the core's own defaults of the keys it owns, as the JSON document it accepts: the shim's default
+// configuration is filled from it, so each default is defined once, in the core.
+func coreDefaults() (coreConfig, error) {
+	var d coreConfig
+	var out *C.struct_last9_genai_bytes
+	if status := C.last9_genai_default_config(&out); status != statusOK {
+		return d, &coreError{op: "defaults", status: uint32(status)}
+	}
+	if err := json.Unmarshal(takeBytes(out), &d); err != nil {
+		return d, fmt.Errorf("last9_genai defaults: %w", err)
+	}
+	return d, nil
+}
+
 func newCore(configJSON []byte) (*core, error) {
 	if v := uint32(C.last9_genai_abi_v1()); v != abiVersion {
 		return nil, fmt.Errorf("last9_genai core speaks ABI %d, this shim needs %d", v, abiVersion)

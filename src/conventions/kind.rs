@@ -17,6 +17,8 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The `gen_ai.l9.span.kind` text; what is written comes from `contract::FIXED_VALUES` (a test keeps them equal).
+    #[cfg(test)]
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Llm => "llm",

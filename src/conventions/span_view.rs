@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use super::count::count_of;
 use super::keys::{Fact, KeyIndex, KeyTable, OutKey};
 use super::kind::{Kind, VercelRole};
 use super::usage::{parse_usage_json, RawUsage};
@@ -165,7 +166,7 @@ pub fn read_span_into<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize, f:
         let Some(fact) = info.fact else { return };
         let s = v.as_str().unwrap_or("");
         match fact {
-            Fact::Turn => f.turn = f.turn.or(v.as_count().filter(|&t| t > 0)),
+            Fact::Turn => f.turn = f.turn.or(count_of(&v).filter(|&t| t > 0)),
             Fact::L9Kind => keep_kind(&mut f.kind, kind_rank::L9_SDK, Kind::from_l9(s)),
             Fact::Operation => keep_kind(&mut f.kind, kind_rank::OPERATION, Kind::from_operation(s)),
             Fact::OpenInferenceKind => keep_kind(&mut f.kind, kind_rank::OPENINFERENCE, Kind::from_openinference(s)),
@@ -188,14 +189,14 @@ pub fn read_span_into<'a, B: Batch<'a>>(keys: &KeyTable, batch: &B, i: usize, f:
                 };
                 keep_str(slot, r, v);
             }
-            Fact::Tokens(field, r) => match v.as_count() {
+            Fact::Tokens(field, r) => match count_of(&v) {
                 Some(n) => f.usage.set(field, r, n),
                 None => {
                     f.unreadable += u32::from(v != AnyValue::Empty);
                     f.usage_unreadable |= v != AnyValue::Empty;
                 }
             },
-            Fact::AggregatedTokens(field) => match v.as_count() {
+            Fact::AggregatedTokens(field) => match count_of(&v) {
                 Some(n) => {
                     // Ranked below every per-call key; the span is marked as an aggregate, never billed.
                     f.usage.set(field, 7, n);

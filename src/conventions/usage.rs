@@ -1,8 +1,9 @@
 //! Token counts from every convention, normalised to "input includes cache reads and writes" and "output
 //! includes reasoning" — the shape the cost formula expects.
 
+use super::count::json_count;
 use super::keys::TokenField;
-use crate::pricing::TokenUsage;
+use crate::tokens::TokenUsage;
 
 /// Token counts as one span reports them, each from the best-ranked key that carried it.
 #[derive(Debug, Clone, Copy, Default)]
@@ -128,12 +129,6 @@ pub fn parse_usage_json(text: &str, into: &mut RawUsage) -> bool {
         into.input_excludes_cache = true;
     }
     true
-}
-
-fn json_count(v: &serde_json::Value) -> Option<u64> {
-    v.as_u64()
-        .or_else(|| v.as_f64().filter(|f| *f >= 0.0 && f.fract() == 0.0).map(|f| f as u64))
-        .filter(|&n| n <= crate::wire::MAX_COUNT)
 }
 
 #[cfg(test)]

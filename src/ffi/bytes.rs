@@ -19,6 +19,8 @@ impl last9_genai_bytes {
 /// a non-NULL pointer that must not be read.
 #[no_mangle]
 pub extern "C" fn last9_genai_bytes_data(bytes: *const last9_genai_bytes) -> *const u8 {
+    // SAFETY: a non-NULL buffer came from this library and is not yet freed (the header's contract); `as_ref`
+    // only reads it.
     guard_or(std::ptr::null(), || match unsafe { bytes.as_ref() } {
         Some(b) => b.data.as_ptr(),
         None => std::ptr::null(),
@@ -28,6 +30,8 @@ pub extern "C" fn last9_genai_bytes_data(bytes: *const last9_genai_bytes) -> *co
 /// Number of bytes in the buffer; 0 if `bytes` is NULL.
 #[no_mangle]
 pub extern "C" fn last9_genai_bytes_len(bytes: *const last9_genai_bytes) -> size_t {
+    // SAFETY: a non-NULL buffer came from this library and is not yet freed (the header's contract); `as_ref`
+    // only reads it.
     guard_or(0, || unsafe { bytes.as_ref() }.map_or(0, |b| b.data.len()))
 }
 
@@ -36,6 +40,8 @@ pub extern "C" fn last9_genai_bytes_len(bytes: *const last9_genai_bytes) -> size
 pub extern "C" fn last9_genai_bytes_free(bytes: *mut last9_genai_bytes) {
     guard_or((), || {
         if !bytes.is_null() {
+            // SAFETY: a non-NULL buffer came from Box::into_raw in `boxed` and the host frees it once (the header's
+            // contract).
             drop(unsafe { Box::from_raw(bytes) });
         }
     })

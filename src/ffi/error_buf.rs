@@ -11,12 +11,14 @@ pub(crate) fn write_error(msg: &str, buf: *mut c_char, cap: size_t, len_out: *mu
         while !msg.is_char_boundary(n) {
             n -= 1;
         }
+        // SAFETY: the host gives `cap` writable bytes at a non-NULL `buf`; `n < cap`, so the `n` bytes and the NUL fit.
         unsafe {
             std::ptr::copy_nonoverlapping(msg.as_ptr(), buf.cast::<u8>(), n);
             *buf.add(n) = 0;
         }
     }
     if !len_out.is_null() {
+        // SAFETY: `len_out` is non-NULL and points to a writable size_t (the header's contract).
         unsafe { *len_out = n };
     }
 }

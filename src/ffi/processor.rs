@@ -33,6 +33,23 @@ pub extern "C" fn last9_genai_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
+/// Writes the defaults of the configuration's scalar keys (`max_conversations`, `conversation_ttl_seconds`, ...)
+/// as a JSON object into a new `*config_out` (free it with `last9_genai_bytes_free`): the same document
+/// `last9_genai_processor_new` accepts, so a host can show or fill in the core's defaults instead of repeating them.
+#[no_mangle]
+pub extern "C" fn last9_genai_default_config(config_out: *mut *mut last9_genai_bytes) -> last9_genai_status {
+    guard_status(|| {
+        if config_out.is_null() {
+            return last9_genai_status::NullPointer;
+        }
+        let json = crate::Config::defaults_json();
+        // SAFETY: `config_out` was checked non-NULL above and points to storage for one pointer (the header's
+        // contract); the buffer it receives is the host's to free with last9_genai_bytes_free.
+        unsafe { *config_out = last9_genai_bytes::boxed(json.into_bytes()) };
+        last9_genai_status::Ok
+    })
+}
+
 /// ABI version marker. Hosts reference this symbol so that linking against a library with an incompatible ABI fails
 /// at build time instead of misbehaving at run time. Returns 1.
 #[no_mangle]
@@ -56,6 +73,8 @@ pub extern "C" fn last9_genai_processor_new(
     processor_out: *mut *mut last9_genai_processor,
 ) -> last9_genai_status {
     guard_status(|| {
+        // SAFETY: `input` refuses NULL with a non-zero length and otherwise borrows the `config_len` bytes the host
+        // says it passes (the header's contract).
         let Some(config) = (unsafe { input(config_json, config_len) }) else {
             write_error("config_json is NULL", error_buf, error_cap, error_len_out);
             return last9_genai_status::NullPointer;
@@ -66,6 +85,8 @@ pub extern "C" fn last9_genai_processor_new(
         }
         match Processor::from_json(config) {
             Ok(inner) => {
+                // SAFETY: `processor_out` was checked non-NULL above and points to storage for one pointer (the
+                // header's contract); the handle is the host's to free with last9_genai_processor_free.
                 unsafe { *processor_out = Box::into_raw(Box::new(last9_genai_processor { inner })) };
                 last9_genai_status::Ok
             }
@@ -82,6 +103,8 @@ pub extern "C" fn last9_genai_processor_new(
 pub extern "C" fn last9_genai_processor_free(processor: *mut last9_genai_processor) {
     guard_or((), || {
         if !processor.is_null() {
+            // SAFETY: a non-NULL handle came from Box::into_raw in last9_genai_processor_new, and the host frees it
+            // once, with no call running on it (the header's contract).
             drop(unsafe { Box::from_raw(processor) });
         }
     })
@@ -105,6 +128,9 @@ pub extern "C" fn last9_genai_enrich_traces(
     output_out: *mut *mut last9_genai_bytes,
 ) -> last9_genai_status {
     guard_status(|| {
+        // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run; `input`
+        // refuses NULL with a non-zero length and otherwise borrows the bytes the host says it passes (the header's
+        // contract).
         let (Some(p), Some(data)) = (unsafe { processor.as_ref() }, unsafe { input(input_data, input_len) }) else {
             write_error("processor or input_data is NULL", error_buf, error_cap, error_len_out);
             return last9_genai_status::NullPointer;
@@ -115,6 +141,8 @@ pub extern "C" fn last9_genai_enrich_traces(
         }
         match p.inner.enrich(data) {
             Ok(out) => {
+                // SAFETY: the output pointer was checked non-NULL above and points to storage for one pointer (the
+                // header's contract); the buffer it receives is the host's to free with last9_genai_bytes_free.
                 unsafe { *output_out = last9_genai_bytes::boxed(out) };
                 last9_genai_status::Ok
             }
@@ -136,12 +164,16 @@ pub extern "C" fn last9_genai_processor_keys(
     keys_out: *mut *mut last9_genai_bytes,
 ) -> last9_genai_status {
     guard_status(|| {
+        // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run (the
+        // header's contract); `as_ref` only reads it.
         let Some(p) = (unsafe { processor.as_ref() }) else {
             return last9_genai_status::NullPointer;
         };
         if keys_out.is_null() {
             return last9_genai_status::NullPointer;
         }
+        // SAFETY: the output pointer was checked non-NULL above and points to storage for one pointer (the header's
+        // contract); the buffer it receives is the host's to free with last9_genai_bytes_free.
         unsafe { *keys_out = last9_genai_bytes::boxed(p.inner.key_list()) };
         last9_genai_status::Ok
     })
@@ -165,6 +197,9 @@ pub extern "C" fn last9_genai_enrich_spans(
     patches_out: *mut *mut last9_genai_bytes,
 ) -> last9_genai_status {
     guard_status(|| {
+        // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run; `input`
+        // refuses NULL with a non-zero length and otherwise borrows the bytes the host says it passes (the header's
+        // contract).
         let (Some(p), Some(data)) = (unsafe { processor.as_ref() }, unsafe { input(records, records_len) }) else {
             write_error("processor or records is NULL", error_buf, error_cap, error_len_out);
             return last9_genai_status::NullPointer;
@@ -175,6 +210,8 @@ pub extern "C" fn last9_genai_enrich_spans(
         }
         match p.inner.enrich_records_at(data, std::time::Instant::now()) {
             Ok(out) => {
+                // SAFETY: the output pointer was checked non-NULL above and points to storage for one pointer (the
+                // header's contract); the buffer it receives is the host's to free with last9_genai_bytes_free.
                 unsafe { *patches_out = out.map_or(std::ptr::null_mut(), last9_genai_bytes::boxed) };
                 last9_genai_status::Ok
             }
@@ -229,6 +266,8 @@ pub extern "C" fn last9_genai_processor_stats(
     stats_out: *mut *mut last9_genai_bytes,
 ) -> last9_genai_status {
     guard_status(|| {
+        // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run (the
+        // header's contract); `as_ref` only reads it.
         let Some(p) = (unsafe { processor.as_ref() }) else {
             return last9_genai_status::NullPointer;
         };
@@ -236,6 +275,8 @@ pub extern "C" fn last9_genai_processor_stats(
             return last9_genai_status::NullPointer;
         }
         let json = p.inner.stats_json();
+        // SAFETY: the output pointer was checked non-NULL above and points to storage for one pointer (the header's
+        // contract); the buffer it receives is the host's to free with last9_genai_bytes_free.
         unsafe { *stats_out = last9_genai_bytes::boxed(json.into_bytes()) };
         last9_genai_status::Ok
     })
@@ -266,12 +307,16 @@ pub extern "C" fn last9_genai_processor_export_state(
     state_out: *mut *mut last9_genai_bytes,
 ) -> last9_genai_status {
     guard_status(|| {
+        // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run (the
+        // header's contract); `as_ref` only reads it.
         let Some(p) = (unsafe { processor.as_ref() }) else {
             return last9_genai_status::NullPointer;
         };
         if state_out.is_null() {
             return last9_genai_status::NullPointer;
         }
+        // SAFETY: the output pointer was checked non-NULL above and points to storage for one pointer (the header's
+        // contract); the buffer it receives is the host's to free with last9_genai_bytes_free.
         unsafe { *state_out = last9_genai_bytes::boxed(p.inner.export_state()) };
         last9_genai_status::Ok
     })
@@ -295,12 +340,17 @@ pub extern "C" fn last9_genai_processor_restore_state(
     skipped_out: *mut u64,
 ) -> last9_genai_status {
     guard_status(|| {
+        // SAFETY: a non-NULL handle came from last9_genai_processor_new and is not freed while calls run; `input`
+        // refuses NULL with a non-zero length and otherwise borrows the bytes the host says it passes (the header's
+        // contract).
         let (Some(p), Some(bytes)) = (unsafe { processor.as_ref() }, unsafe { input(data, len) }) else {
             write_error("processor or data is NULL", error_buf, error_cap, error_len_out);
             return last9_genai_status::NullPointer;
         };
         match p.inner.restore_state(bytes) {
             Ok(done) => {
+                // SAFETY: `as_mut` skips a NULL output; a non-NULL one points to a writable size_t (the header's
+                // contract).
                 unsafe {
                     if let Some(r) = restored_out.as_mut() {
                         *r = done.conversations;

@@ -2,25 +2,21 @@
 
 use super::model_price::ModelPrice;
 use super::service_tier::ServiceTier;
-
-/// Token counts of one call, normalised: `input` INCLUDES cache_read and cache_write; `output` INCLUDES reasoning.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct TokenUsage {
-    pub input: u64,
-    pub output: u64,
-    pub cache_read: u64,
-    pub cache_write: u64,
-    pub reasoning: u64,
-}
+pub use crate::tokens::TokenUsage;
 
 /// USD. `total_usd` is always `input_usd + output_usd`; the cache parts are included in `input_usd`, and are
 /// `None` when the call had no tokens of that kind.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Cost {
+    /// Input tokens, cache reads and writes included.
     pub input_usd: f64,
+    /// Output tokens, reasoning included.
     pub output_usd: f64,
+    /// `input_usd + output_usd`.
     pub total_usd: f64,
+    /// The part of `input_usd` for cache reads, when the call read the cache.
     pub cache_read_usd: Option<f64>,
+    /// The part of `input_usd` for cache writes, when the call wrote the cache.
     pub cache_write_usd: Option<f64>,
     /// The tier whose rates were used; `None` for the standard rates (also when the requested tier has none).
     pub service_tier: Option<ServiceTier>,

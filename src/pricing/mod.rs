@@ -34,6 +34,6 @@ mod service_tier;
 
 pub use cost::{cost, Cost, TokenUsage};
 pub use model_alias::ModelAliases;
-pub use model_price::{LongContext, ModelPrice};
-pub use price_table::{PriceMatch, PriceTable};
+pub use model_price::ModelPrice;
+pub use price_table::PriceTable;
 pub use service_tier::ServiceTier;

@@ -26,10 +26,15 @@ pub struct LongContext {
 /// USD per token. `None` rates fall back as documented on [`crate::pricing::cost`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelPrice {
+    /// Input tokens not read from or written to the cache.
     pub input: f64,
+    /// Output tokens not spent on reasoning (all of them when `reasoning` is `None`).
     pub output: f64,
+    /// Cache reads; `None`: the input rate.
     pub cache_read: Option<f64>,
+    /// Cache writes; `None`: the input rate.
     pub cache_write: Option<f64>,
+    /// Reasoning tokens; `None`: the output rate.
     pub reasoning: Option<f64>,
     /// Ascending by threshold, no two alike: the highest threshold the request's input exceeds applies.
     pub long_context: Vec<LongContext>,
@@ -45,6 +50,7 @@ const CLASSES: [&str; 5] = ["input", "output", "cache_read", "cache_write", "rea
 const LONG_CLASSES: [&str; 4] = ["input", "output", "cache_read", "cache_write"];
 
 impl ModelPrice {
+    /// Input and output rates given in USD per million tokens; nothing else set.
     pub fn per_million(input: f64, output: f64) -> ModelPrice {
         ModelPrice {
             input: input / PER_MILLION,
@@ -59,17 +65,20 @@ impl ModelPrice {
         }
     }
 
+    /// Sets the cache-read and cache-write rates (USD per million tokens; `None`: the input rate applies).
     pub fn with_cache_per_million(mut self, read: Option<f64>, write: Option<f64>) -> ModelPrice {
         self.cache_read = read.map(|r| r / PER_MILLION);
         self.cache_write = write.map(|w| w / PER_MILLION);
         self
     }
 
+    /// Sets the reasoning-token rate (USD per million tokens).
     pub fn with_reasoning_per_million(mut self, reasoning: f64) -> ModelPrice {
         self.reasoning = Some(reasoning / PER_MILLION);
         self
     }
 
+    /// Adds a long-context step: above `threshold_tokens` of input the whole request pays these rates.
     pub fn with_long_context_per_million(
         mut self,
         threshold_tokens: u64,

@@ -145,6 +145,7 @@ pub struct PriceMatch<'a> {
 
 const FIT_OTHER_PROVIDER: u8 = 3;
 
+/// Every price the processor knows, indexed for the per-span lookup (see the module documentation).
 pub struct PriceTable {
     entries: Vec<Entry>,
     /// The exact key as configured: the allocation-free fast path.
@@ -421,10 +422,12 @@ impl PriceTable {
         Ok(self)
     }
 
+    /// Entries in the table (inline, file and embedded, merged).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether the table has no entry at all (every call is then unpriced).
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

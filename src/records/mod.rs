@@ -29,7 +29,7 @@ mod patches;
 mod reader;
 
 pub use patches::RecordPatches;
-pub use reader::{RecordBatch, FLAG_MAY_HOLD, HOST_TRACE_HELD, VERSION};
+pub use reader::RecordBatch;
 
 /// Op kinds in a response.
 pub mod op {

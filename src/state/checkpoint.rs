@@ -22,6 +22,7 @@ const ENTRY_BYTES: usize = 16 + 8 + 8 + 8;
 const TRAILER_BYTES: usize = 8;
 
 #[derive(Debug, Clone, PartialEq)]
+/// Why a checkpoint was not restored; nothing was.
 pub enum CheckpointError {
     /// Not a checkpoint, truncated, or its checksum does not match.
     Corrupt(String),

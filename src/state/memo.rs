@@ -37,12 +37,9 @@ impl<V: Copy> Memo<V> {
         map.insert(key.into(), value);
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.map.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

@@ -1,6 +1,6 @@
 //! Memory across batches, and the only place with locks: per-trace memory and conversations, each bounded by
 //! a maximum entry count (least recently used evicted), an idle TTL and, together, a byte budget; and a small
-//! bounded memo for the price table's clause matches.
+//! bounded memo for the price table's clause matches, and the shared cells of the price table and stats tallies.
 
 mod bounded_map;
 mod checkpoint;
@@ -8,6 +8,7 @@ mod conversation_state;
 mod digest;
 mod memo;
 mod sharded;
+mod shared;
 mod small_str;
 mod span_store;
 mod trace_state;
@@ -19,12 +20,10 @@ pub use checkpoint::{CheckpointError, Restored, CHECKPOINT_VERSION};
 pub use conversation_state::ConversationMemo;
 pub use digest::{conversation_key, response_key, ConversationKey};
 pub use memo::Memo;
-pub use sharded::{ShardGuard, Sharded};
+pub use sharded::Sharded;
+pub use shared::{Swap, Tally};
 pub use small_str::SmallStr;
-pub use trace_state::{
-    Billing, CallPrint, Inherited, Kept, SpanId, SpanMemo, TraceId, TraceMemo, MAX_REMEMBERED_VALUE_BYTES,
-    MAX_SPANS_PER_TRACE,
-};
+pub use trace_state::{Billing, CallPrint, Inherited, Kept, SpanId, SpanMemo, TraceId, TraceMemo, MAX_SPANS_PER_TRACE};
 pub(crate) use trace_state::{SpanMap, SpanSet};
 
 /// Limits of the state, as configured.

@@ -53,10 +53,6 @@ impl<K: Hash + Eq + Clone, V> Sharded<K, V> {
         self.shards.iter().map(|s| s.lock().values().map(&f).sum::<usize>()).sum()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Total weight held: remembered spans, and heap bytes owned by the entries.
     pub fn weight(&self) -> Weight {
         self.shards.iter().fold(Weight::default(), |acc, s| {

@@ -25,20 +25,6 @@ impl<'a> AnyValue<'a> {
         }
     }
 
-    /// A token count or a turn number: instrumentations write ints, doubles and numeric strings. Negative,
-    /// fractional, non-finite and absurd values (above `MAX_COUNT`) are not counts.
-    pub fn as_count(&self) -> Option<u64> {
-        match *self {
-            AnyValue::Int(i) if i >= 0 => Some(i as u64),
-            AnyValue::Double(d) if d >= 0.0 && d.is_finite() && d.fract() == 0.0 && d <= MAX_COUNT as f64 => {
-                Some(d as u64)
-            }
-            AnyValue::Str(s) => s.trim().parse::<u64>().ok(),
-            _ => None,
-        }
-        .filter(|&n| n <= MAX_COUNT)
-    }
-
     pub fn as_f64(&self) -> Option<f64> {
         match *self {
             AnyValue::Int(i) => Some(i as f64),
@@ -48,10 +34,6 @@ impl<'a> AnyValue<'a> {
         }
     }
 }
-
-/// The largest token count or turn we read (2^40, about 1.1 trillion): no call comes near it, and larger values
-/// (1e30, u64::MAX) would only turn into absurd costs.
-pub const MAX_COUNT: u64 = 1 << 40;
 
 /// `b` as text. Attribute values we read are short and almost always ASCII: checking that in one pass is several
 /// times cheaper than the general validation, which remains for the rest.
@@ -119,16 +101,15 @@ mod tests {
     }
 
     #[test]
-    fn reads_scalars_and_counts() {
-        assert_eq!(read_any_value(&[0x0a, 2, b'4', b'2'], 0).unwrap().as_count(), Some(42));
+    fn reads_scalars() {
+        assert_eq!(read_any_value(&[0x0a, 2, b'4', b'2'], 0).unwrap(), AnyValue::Str("42"));
         assert_eq!(read_any_value(&[0x18, 0x96, 0x01], 0).unwrap(), AnyValue::Int(150));
         let mut d = vec![0x21];
         d.extend_from_slice(&12.0f64.to_le_bytes());
-        assert_eq!(read_any_value(&d, 0).unwrap().as_count(), Some(12));
+        assert_eq!(read_any_value(&d, 0).unwrap(), AnyValue::Double(12.0));
         assert_eq!(read_any_value(&[0x10, 1], 0).unwrap(), AnyValue::Bool(true));
         assert_eq!(read_any_value(&[], 0).unwrap(), AnyValue::Empty);
-        // a negative int is not a count
         let neg = [0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
-        assert_eq!(read_any_value(&neg, 0).unwrap().as_count(), None);
+        assert_eq!(read_any_value(&neg, 0).unwrap(), AnyValue::Int(-1));
     }
 }

@@ -59,10 +59,15 @@ impl<'a> KeyValueRef<'a> {
     }
 }
 
+/// Where every ResourceSpans, ScopeSpans and Span of a batch sits (see the module documentation).
 pub struct BatchIndex<'a> {
+    /// The batch as given.
     pub input: &'a [u8],
+    /// In input order, each with the range of its scopes.
     pub resource_spans: Vec<ResourceSpansRef>,
+    /// In input order, each with the range of its spans.
     pub scope_spans: Vec<ScopeSpansRef>,
+    /// In input order.
     pub spans: Vec<SpanRef<'a>>,
 }
 

@@ -5,10 +5,15 @@ use super::varint::decode_varint;
 use super::WireError;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
+/// A field's value by wire type; length-delimited payloads borrow the input.
 pub enum WireValue<'a> {
+    /// Wire type 0.
     Varint(u64),
+    /// Wire type 1, little-endian.
     Fixed64(u64),
+    /// Wire type 2: the payload.
     Len(&'a [u8]),
+    /// Wire type 5, little-endian.
     Fixed32(u32),
 }
 
@@ -32,6 +37,7 @@ pub struct FieldReader<'a> {
 }
 
 impl<'a> FieldReader<'a> {
+    /// A reader over `buf`, whose first byte is at absolute offset `base` of the batch.
     pub fn new(buf: &'a [u8], base: usize) -> Self {
         FieldReader { buf, pos: 0, base }
     }

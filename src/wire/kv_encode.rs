@@ -26,6 +26,7 @@ pub fn encode_kv_raw(key: &str, value: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(value);
 }
 
+/// Appends a whole `Span.attributes` entry with a string value.
 pub fn encode_kv_string(key: &str, value: &str, out: &mut Vec<u8>) {
     let any_len = 1 + varint_len(value.len() as u64) + value.len();
     kv_head(key, 1 + varint_len(any_len as u64) + any_len, out);

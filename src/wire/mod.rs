@@ -10,10 +10,10 @@ pub mod otlp;
 mod splice;
 mod varint;
 
-pub use any_value::{read_any_value, utf8, AnyValue, MAX_COUNT};
-pub use batch_index::{AttributeIter, BatchIndex, KeyValueRef, Region, SpanRef};
+pub use any_value::{read_any_value, utf8, AnyValue};
+pub use batch_index::BatchIndex;
 pub use error::WireError;
-pub use fields::{Field, FieldReader, WireValue};
-pub use kv_encode::{encode_kv_double, encode_kv_int, encode_kv_raw, encode_kv_string};
+pub use fields::{FieldReader, WireValue};
+pub use kv_encode::{encode_kv_raw, encode_kv_string};
 pub use splice::{write_batch, WireEdits};
-pub use varint::{encode_varint, varint_len};
+pub use varint::encode_varint;

@@ -33,6 +33,7 @@ fn decode_varint_slow(buf: &[u8], pos: &mut usize) -> Result<u64, WireError> {
 }
 
 #[inline]
+/// Appends `v` as a protobuf varint.
 pub fn encode_varint(mut v: u64, out: &mut Vec<u8>) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);

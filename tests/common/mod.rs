@@ -117,11 +117,11 @@ pub struct Processor {
 }
 
 impl Processor {
-    pub fn enrich(&self, input: &[u8]) -> Result<Vec<u8>, last9_genai::wire::WireError> {
+    pub fn enrich(&self, input: &[u8]) -> Result<Vec<u8>, last9_genai::WireError> {
         self.enrich_at(input, std::time::Instant::now())
     }
 
-    pub fn enrich_at(&self, input: &[u8], now: std::time::Instant) -> Result<Vec<u8>, last9_genai::wire::WireError> {
+    pub fn enrich_at(&self, input: &[u8], now: std::time::Instant) -> Result<Vec<u8>, last9_genai::WireError> {
         use std::sync::atomic::Ordering::Relaxed;
         let out = self.main.enrich_at(input, now);
         if self.diverged.load(Relaxed) {
@@ -160,10 +160,7 @@ impl Processor {
     }
 
     /// Restores into both cores; they must agree.
-    pub fn restore_state(
-        &self,
-        checkpoint: &[u8],
-    ) -> Result<last9_genai::state::Restored, last9_genai::state::CheckpointError> {
+    pub fn restore_state(&self, checkpoint: &[u8]) -> Result<last9_genai::Restored, last9_genai::CheckpointError> {
         let main = self.main.restore_state(checkpoint);
         assert_eq!(main, self.twin.restore_state(checkpoint), "both interfaces restore alike");
         main
