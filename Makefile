@@ -214,7 +214,7 @@ bench-load: rust-lib $(BUILDER) bench-collector
 # ---- Maintenance ------------------------------------------------------------------------------------------------
 
 header:
-	LAST9_GENAI_UPDATE_HEADER=1 cargo test --test header_drift
+	LAST9_GENAI_UPDATE_HEADER=1 cargo test --test integration header_drift
 
 clean:
 	rm -rf build out

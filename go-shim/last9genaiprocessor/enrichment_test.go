@@ -299,7 +299,7 @@ func TestStartUpLogsThePriceFile(t *testing.T) {
 	entries := logs.FilterMessage("last9_genai prices loaded").All()
 	require.Len(t, entries, 1)
 	fields := entries[0].ContextMap()
-	// The fixture: 21 entries with per-token prices, 6 without (tests/pricing_models.rs says the same).
+	// The fixture: 21 entries with per-token prices, 6 without (tests/integration/pricing_models.rs says the same).
 	assert.Equal(t, int64(21), fields["file_entries_loaded"])
 	assert.Equal(t, int64(6), fields["file_entries_skipped"])
 	assert.Equal(t, cfg.PricingFile, fields["pricing_file"])

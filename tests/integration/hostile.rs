@@ -1,7 +1,6 @@
 //! Hostile input: whatever a client sends, the core does not crash, does not hang, stays within its memory
 //! bounds, passes on what it cannot read unchanged, and counts what it could not read.
-mod common;
-use common::*;
+use crate::common::*;
 
 use last9_genai::test_support::{encode_kv_raw, encode_kv_string, encode_varint};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;

@@ -1,7 +1,6 @@
 //! One handle, many threads: exact turn numbering and totals with no global lock, half the threads through the
 //! OTLP bytes interface and half through the span-record interface.
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::sync::Arc;
 

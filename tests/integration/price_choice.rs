@@ -1,8 +1,7 @@
 //! Which price entry prices a call, shaped like the calls a LiteLLM price file priced wrongly before: the span's
 //! provider's own entry first, the highest long-context step crossed, off-peak hours, whole-request tiers; and the
 //! cost detail written beside the cost.
-mod common;
-use common::*;
+use crate::common::*;
 
 fn with_file() -> Processor {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/litellm_price_choice.json");

@@ -1,7 +1,6 @@
 //! Every byte we do not deliberately change survives: unknown fields at every level, events, links, resource,
 //! scope; bad input is an error, never a panic, and leaves memory untouched.
-mod common;
-use common::*;
+use crate::common::*;
 
 use last9_genai::test_support::{FieldReader, WireValue};
 use opentelemetry_proto::tonic::trace::v1::{span::Event, span::Link, ResourceSpans, ScopeSpans, Status};

@@ -2,8 +2,7 @@
 //! Python package, from the same file (nine providers of its v2 data; `tools/genai_prices/make_fixture.py` made
 //! both fixtures), agree to 1e-9 USD: names and clauses, provider resolution from span spellings, whole-request
 //! tiers, start dates and time-of-day prices.
-mod common;
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn fixture(name: &str) -> std::path::PathBuf {

@@ -1,7 +1,6 @@
 //! Conversation state exported and restored across processes: turns and running totals continue; a bad
 //! checkpoint changes nothing.
-mod common;
-use common::*;
+use crate::common::*;
 use last9_genai::{CheckpointError, Restored, CHECKPOINT_VERSION};
 use std::time::{Duration, Instant, SystemTime};
 

@@ -1,8 +1,7 @@
 //! Builds the library, compiles tests/c/enrich_smoke.c against the checked-in header and runs it on a batch made
 //! here, linked both ways the product is used: the static library (as the Go shim links it) and the shared one
 //! (as other hosts load it).
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

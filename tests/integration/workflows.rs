@@ -1,6 +1,5 @@
 //! Workflow propagation and roll-ups, in one batch and split across batches (children first).
-mod common;
-use common::*;
+use crate::common::*;
 
 const EMB: f64 = 0.02;
 const MINI_IN: f64 = 0.15;

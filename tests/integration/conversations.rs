@@ -1,6 +1,5 @@
 //! Turns and running conversation totals across traces.
-mod common;
-use common::*;
+use crate::common::*;
 
 /// One turn: the application's root span carries the conversation id; the instrumented call below it does not.
 fn turn(trace: u8, conv: &str, input: i64, output: i64) -> Vec<Sp> {

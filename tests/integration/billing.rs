@@ -1,6 +1,5 @@
 //! Who pays: cache tokens per provider, wrapper spans, duplicate response ids, unpriced models, given costs.
-mod common;
-use common::*;
+use crate::common::*;
 
 const SONNET_IN: f64 = 3.00;
 const SONNET_OUT: f64 = 15.00;

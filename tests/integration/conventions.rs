@@ -1,6 +1,5 @@
 //! Each convention in the reference is read: ids, kinds, models and tokens, including cache and reasoning.
-mod common;
-use common::*;
+use crate::common::*;
 
 const GPT4O_IN: f64 = 2.50;
 const GPT4O_OUT: f64 = 10.00;

@@ -2,9 +2,8 @@
 //! server) through the core and checks them against that server's log of the calls it answered: one billed span
 //! per call, the exact cost of every call whose span reports its cache tokens, one conversation and turn per trace,
 //! and every original attribute kept.
-mod common;
-use common::captured::{captures, span_of};
-use common::*;
+use crate::common::captured::{captures, span_of};
+use crate::common::*;
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,5 +1,5 @@
 //! The checked-in header is the contract with every host; it must be exactly what cbindgen makes of src/ffi.
-//! `LAST9_GENAI_UPDATE_HEADER=1 cargo test --test header_drift` (or `make header`) rewrites it.
+//! `LAST9_GENAI_UPDATE_HEADER=1 cargo test --test integration header_drift` (or `make header`) rewrites it.
 
 use std::path::Path;
 
