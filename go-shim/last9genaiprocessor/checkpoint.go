@@ -104,16 +104,7 @@ func (c *checkpointer) restore(ctx context.Context) {
 
 func (c *checkpointer) run() {
 	defer close(c.done)
-	tick := time.NewTicker(c.interval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-tick.C:
-			c.write(context.Background())
-		}
-	}
+	every(c.interval, c.stop, func(time.Time) { c.write(context.Background()) })
 }
 
 func (c *checkpointer) write(ctx context.Context) {

@@ -50,16 +50,7 @@ func (r *priceReloader) start() {
 	r.done.Add(1)
 	go func() {
 		defer r.done.Done()
-		tick := time.NewTicker(r.interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-r.stop:
-				return
-			case <-tick.C:
-				r.check()
-			}
-		}
+		every(r.interval, r.stop, func(time.Time) { r.check() })
 	}()
 }
 

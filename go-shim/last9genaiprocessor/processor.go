@@ -152,32 +152,18 @@ func (p *genaiProcessor) shutdown(ctx context.Context) error {
 // expireIdle lets memory shrink when traffic stops: batches forget idle state only as they meet it.
 func (p *genaiProcessor) expireIdle() {
 	defer p.background.Done()
-	tick := time.NewTicker(expireInterval)
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case <-tick.C:
-			if err := p.core.expire(); err != nil {
-				p.logger.Debug("last9_genai: expiring idle state failed", zap.Error(err))
-			}
+	every(expireInterval, p.stop, func(time.Time) {
+		if err := p.core.expire(); err != nil {
+			p.logger.Debug("last9_genai: expiring idle state failed", zap.Error(err))
 		}
-	}
+	})
 }
 
 func (p *genaiProcessor) releaseOnTimeout() {
 	defer p.background.Done()
-	tick := time.NewTicker(max(p.hold.timeout/10, 10*time.Millisecond))
-	defer tick.Stop()
-	for {
-		select {
-		case <-p.stop:
-			return
-		case now := <-tick.C:
-			p.release(context.Background(), p.hold.expired(now, false), "timeout")
-		}
-	}
+	every(max(p.hold.timeout/10, 10*time.Millisecond), p.stop, func(now time.Time) {
+		p.release(context.Background(), p.hold.expired(now, false), "timeout")
+	})
 }
 
 // release enriches held traces without their root (what is known of it from earlier batches still applies) and

@@ -300,48 +300,45 @@ service:
 		return a
 	}
 
-	t.Run("run example-prices.yaml", func(t *testing.T) {
+	// Runs an example as shipped (from the repository root) and returns it with the folder its output goes to.
+	launchExample := func(t *testing.T, cfg string) (*collector, string) {
 		dir := t.TempDir()
 		c := newCollector(t, dir)
 		c.workDir = root
-		c.launch(t, append([]string{"--config", abs("example-prices.yaml")}, overlays(t, c, dir)...), env)
+		c.launch(t, append([]string{"--config", abs(cfg)}, overlays(t, c, dir)...), env)
+		return c, dir
+	}
+	// Sends one chat call served by provider and waits for it to come out.
+	call := func(t *testing.T, c *collector, dir string, scenario byte, provider, model string, in, out int64) (asserter, spanSpec) {
+		s := spanSpec{scenario: scenario, trace: 1, id: 1, name: "chat " + model, attrs: served(provider, model, in, out)}
+		c.send(t, overGRPC, batchOf(s))
+		return waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), s), s
+	}
+
+	t.Run("run example-prices.yaml", func(t *testing.T) {
+		c, dir := launchExample(t, "example-prices.yaml")
 		span := oneGenAISpan(51)
 		c.send(t, overGRPC, batchOf(span))
 		requirePriced(waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), span), span, 2.25, 9.00)
 		// From the shipped sample file: Anthropic's rates; and an Azure deployment priced through model_aliases.
-		claude := spanSpec{scenario: 52, trace: 1, id: 1, name: "chat claude",
-			attrs: served("anthropic", "claude-sonnet-4-5", 1000, 500)}
-		c.send(t, overGRPC, batchOf(claude))
-		a := waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), claude)
+		a, claude := call(t, c, dir, 52, "anthropic", "claude-sonnet-4-5", 1000, 500)
 		requirePriced(a, claude, 3.00, 15.00)
 		a.str(claude, "gen_ai.l9.cost.model", "claude-sonnet-4-5")
-		deployment := spanSpec{scenario: 53, trace: 1, id: 1, name: "chat deployment",
-			attrs: served("azure.ai.openai", "prod-chat-eastus", 1000, 500)}
-		c.send(t, overGRPC, batchOf(deployment))
-		a = waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), deployment)
+		a, deployment := call(t, c, dir, 53, "azure.ai.openai", "prod-chat-eastus", 1000, 500)
 		requirePriced(a, deployment, 2.25, 9.00)
 		a.str(deployment, "gen_ai.l9.cost.model", "gpt-4o")
 		c.stop(t)
 	})
 
 	t.Run("run example-genai-prices.yaml", func(t *testing.T) {
-		dir := t.TempDir()
-		c := newCollector(t, dir)
-		c.workDir = root
-		c.launch(t, append([]string{"--config", abs("example-genai-prices.yaml")}, overlays(t, c, dir)...), env)
+		c, dir := launchExample(t, "example-genai-prices.yaml")
 		// Above 200k input tokens the whole Claude request is billed at the file's second tier.
-		long := spanSpec{scenario: 54, trace: 1, id: 1, name: "chat long claude",
-			attrs: served("anthropic", "claude-sonnet-4-5-20250929", 250_000, 1000)}
-		c.send(t, overGRPC, batchOf(long))
-		a := waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), long)
+		a, long := call(t, c, dir, 54, "anthropic", "claude-sonnet-4-5-20250929", 250_000, 1000)
 		a.str(long, "gen_ai.l9.cost.status", "priced")
 		a.usd(long, "gen_ai.usage.cost_usd", usd(250_000, 6.00)+usd(1000, 22.50))
 		a.str(long, "gen_ai.l9.cost.model", "claude-sonnet-4-5")
 		// Azure lists no gpt-4o of its own: the file's fallback to OpenAI prices it.
-		azure := spanSpec{scenario: 55, trace: 1, id: 1, name: "chat azure",
-			attrs: served("az.ai.openai", "gpt-4o", 1000, 500)}
-		c.send(t, overGRPC, batchOf(azure))
-		a = waitForSpanIn(t, filepath.Join(dir, "out.jsonl"), azure)
+		a, azure := call(t, c, dir, 55, "az.ai.openai", "gpt-4o", 1000, 500)
 		requirePriced(a, azure, 2.50, 10.00)
 		a.str(azure, "gen_ai.l9.cost.model", "gpt-4o")
 		c.stop(t)

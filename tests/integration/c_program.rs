@@ -49,14 +49,18 @@ fn compile(work: &Path, name: &str, link: &[&std::ffi::OsStr]) -> (PathBuf, Path
     (exe, batch_path)
 }
 
+/// A folder holding only `file` of the built library, so the linker cannot pick the other kind.
+fn alone(built: &Path, file: &str) -> PathBuf {
+    let dir = built.parent().unwrap().join(format!("only-{file}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(built.join(file), dir.join(file)).unwrap();
+    dir
+}
+
 #[test]
 fn c_program_links_the_static_library_and_enriches() {
     let built = built_library();
-    // Only the archive in the search path, so the linker cannot pick the shared library.
-    let lib_dir = built.parent().unwrap().join("static-only");
-    std::fs::create_dir_all(&lib_dir).unwrap();
-    std::fs::copy(built.join("liblast9_genai.a"), lib_dir.join("liblast9_genai.a")).unwrap();
-    let l = format!("-L{}", lib_dir.display());
+    let l = format!("-L{}", alone(&built, "liblast9_genai.a").display());
     let args = [l.as_ref(), "-llast9_genai".as_ref(), "-lpthread".as_ref(), "-ldl".as_ref(), "-lm".as_ref()];
     let (exe, batch) = compile(&built.parent().unwrap().join("run-static"), "enrich_smoke", &args);
     let needed = run(Command::new("readelf").arg("-d").arg(&exe));
@@ -67,9 +71,7 @@ fn c_program_links_the_static_library_and_enriches() {
 #[test]
 fn c_program_loads_the_shared_library_and_enriches() {
     let built = built_library();
-    let lib_dir = built.parent().unwrap().join("shared-only");
-    std::fs::create_dir_all(&lib_dir).unwrap();
-    std::fs::copy(built.join("liblast9_genai.so"), lib_dir.join("liblast9_genai.so")).unwrap();
+    let lib_dir = alone(&built, "liblast9_genai.so");
     let l = format!("-L{}", lib_dir.display());
     let args = [l.as_ref(), "-llast9_genai".as_ref()];
     let (exe, batch) = compile(&built.parent().unwrap().join("run-shared"), "enrich_smoke_dynamic", &args);

@@ -5,16 +5,16 @@
 mod common;
 
 mod billing;
+mod c_program;
 mod captured_replay;
 mod checkpoint;
 mod concurrency;
 mod conventions;
 mod conversations;
 mod genai_prices_file;
+mod header_drift;
 mod hostile;
 mod nothing_lost;
 mod price_choice;
 mod pricing_models;
 mod workflows;
-mod c_program;
-mod header_drift;
