@@ -289,7 +289,8 @@ impl PriceTable {
     /// `gpt-4o-2024-08-06`; a provider-scoped one like `azure/gpt-4o` only that provider's spans); then the whole
     /// table. Among all entries any form of the name reaches, the best fit to the provider wins (its own entry,
     /// then its family's, then the vendor's unprefixed key, then another provider's); then the more specific form;
-    /// then the key that IS that form, the most authoritative source and the shortest key.
+    /// then the key that IS that form, the most authoritative source and the shortest key. A genai-prices file's
+    /// clause-matched models compete on the same fit, then source (`search_all`).
     pub fn lookup_match(&self, model: &str, provider: Option<&str>) -> Option<PriceMatch<'_>> {
         let model = self.aliases.resolve(model).unwrap_or(model);
         let mut pbuf = [0u8; PROVIDER_LOWERCASE];
