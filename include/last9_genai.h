@@ -206,7 +206,8 @@ last9_genai_status last9_genai_processor_reload_prices(const struct last9_genai_
  * errors, conversations_tracked, traces_tracked, spans_remembered, state_bytes, state_bytes_limit,
  * values_not_remembered, spans_held, values_unreadable, conversation_evictions, conversation_expirations,
  * trace_evictions, trace_expirations, price_table_models, pricing_file_entries_loaded,
- * pricing_file_entries_skipped, cost_usd_by_model (an object of model -> USD).
+ * pricing_file_entries_skipped, pricing_file_format (`litellm`, `genai-prices` or `none`), cost_usd_by_model (an
+ * object of model -> USD).
  */
 last9_genai_status last9_genai_processor_stats(const struct last9_genai_processor *processor,
                                                struct last9_genai_bytes **stats_out);

@@ -226,6 +226,7 @@ impl Processor {
                 "price_table_models" => prices.len().into(),
                 "pricing_file_entries_loaded" => prices.file_entries_loaded().into(),
                 "pricing_file_entries_skipped" => prices.file_entries_skipped().into(),
+                "pricing_file_format" => prices.file_format().into(),
                 "cost_usd_by_model" => serde_json::json!(s.cost_by_model()),
                 // A key added to STATS_KEYS without a value here: visible, never a crash of the host.
                 _ => Value::Null,

@@ -54,6 +54,7 @@ pub const STATS_KEYS: &[StatKey] = &[
     stat("price_table_models", None),
     stat("pricing_file_entries_loaded", None),
     stat("pricing_file_entries_skipped", None),
+    stat("pricing_file_format", None),
     // Model (price-table key) -> USD written to billable spans.
     stat("cost_usd_by_model", Some("cost")),
 ];

@@ -288,7 +288,8 @@ func TestTelemetryFromCoreStats(t *testing.T) {
 	}}, opts...)
 }
 
-// TestStartUpLogsThePriceFile: how many price-file entries were loaded and skipped is logged once, at creation.
+// TestStartUpLogsThePriceFile: the price file's format and how many entries were loaded and skipped are logged
+// once, at creation.
 func TestStartUpLogsThePriceFile(t *testing.T) {
 	set, _, logs := observedSettings(t)
 	cfg := createDefaultConfig().(*Config)
@@ -303,4 +304,15 @@ func TestStartUpLogsThePriceFile(t *testing.T) {
 	assert.Equal(t, int64(21), fields["file_entries_loaded"])
 	assert.Equal(t, int64(6), fields["file_entries_skipped"])
 	assert.Equal(t, cfg.PricingFile, fields["pricing_file"])
+	assert.Equal(t, "litellm", fields["format"])
+
+	// A genai-prices file: the sample shipped with the examples, 12 models.
+	set, _, logs = observedSettings(t)
+	cfg.PricingFile = "../../collector-config/prices/genai-prices-sample.json"
+	p, err = NewFactory().CreateTraces(context.Background(), set, cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	require.NoError(t, p.Shutdown(context.Background()))
+	fields = logs.FilterMessage("last9_genai prices loaded").All()[0].ContextMap()
+	assert.Equal(t, "genai-prices", fields["format"])
+	assert.Equal(t, []any{int64(12), int64(0)}, []any{fields["file_entries_loaded"], fields["file_entries_skipped"]})
 }

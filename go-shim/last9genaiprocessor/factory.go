@@ -83,8 +83,9 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if s, err := c.stats(); err == nil {
 		fields := []zap.Field{zap.Int64("price_table_models", s.PriceTableModels)}
 		if pCfg.PricingFile != "" {
-			// Entries without per-token prices (image, audio, per-second models) are skipped: say how many.
-			fields = append(fields, zap.String("pricing_file", pCfg.PricingFile),
+			// Entries the table cannot bill per token (image, audio, per-second or per-request models) are skipped:
+			// say how many, and which format the file was read as.
+			fields = append(fields, zap.String("pricing_file", pCfg.PricingFile), zap.String("format", s.PricingFileFormat),
 				zap.Int64("file_entries_loaded", s.PricingFileLoaded), zap.Int64("file_entries_skipped", s.PricingFileSkipped))
 		}
 		set.Logger.Info("last9_genai prices loaded", fields...)

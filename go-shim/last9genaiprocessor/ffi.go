@@ -194,6 +194,7 @@ type coreStats struct {
 	PriceTableModels      int64              `json:"price_table_models"`
 	PricingFileLoaded     int64              `json:"pricing_file_entries_loaded"`
 	PricingFileSkipped    int64              `json:"pricing_file_entries_skipped"`
+	PricingFileFormat     string             `json:"pricing_file_format"`
 	UnpricedNoCounts      int64              `json:"unpriced_no_counts"`
 	UnpricedUnreadable    int64              `json:"unpriced_unreadable_counts"`
 	UnpricedModels        map[string]int64   `json:"unpriced_models"`

@@ -259,7 +259,8 @@ pub extern "C" fn last9_genai_processor_reload_prices(
 /// errors, conversations_tracked, traces_tracked, spans_remembered, state_bytes, state_bytes_limit,
 /// values_not_remembered, spans_held, values_unreadable, conversation_evictions, conversation_expirations,
 /// trace_evictions, trace_expirations, price_table_models, pricing_file_entries_loaded,
-/// pricing_file_entries_skipped, cost_usd_by_model (an object of model -> USD).
+/// pricing_file_entries_skipped, pricing_file_format (`litellm`, `genai-prices` or `none`), cost_usd_by_model (an
+/// object of model -> USD).
 #[no_mangle]
 pub extern "C" fn last9_genai_processor_stats(
     processor: *const last9_genai_processor,

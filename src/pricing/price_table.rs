@@ -160,6 +160,8 @@ pub struct PriceTable {
     has_inline: bool,
     file_loaded: usize,
     file_skipped: usize,
+    /// `litellm`, `genai-prices`, or `none` without a file.
+    file_format: &'static str,
     aliases: ModelAliases,
 }
 
@@ -188,8 +190,10 @@ impl PriceTable {
         }
         let (mut file_loaded, mut file_skipped) = (0, 0);
         let mut genai = Vec::new();
+        let mut file_format = "none";
         match pricing_file.map(price_file::load).transpose()? {
             Some(PriceFile::LiteLlm(file)) => {
+                file_format = "litellm";
                 file_loaded = file.entries.len();
                 file_skipped = file.skipped;
                 for e in file.entries {
@@ -198,6 +202,7 @@ impl PriceTable {
                 }
             }
             Some(PriceFile::GenaiPrices(file)) => {
+                file_format = "genai-prices";
                 (file_loaded, file_skipped) = add_genai(&mut merged, file, &mut genai);
             }
             None => {}
@@ -215,6 +220,7 @@ impl PriceTable {
             add(model, price, Source::Inline, None, None);
         }
         let mut table = Self::index(merged.into_values().collect(), has_inline, file_loaded, file_skipped);
+        table.file_format = file_format;
         table.attach_genai(genai);
         Ok(table)
     }
@@ -257,6 +263,7 @@ impl PriceTable {
             has_inline,
             file_loaded,
             file_skipped,
+            file_format: "none",
             aliases: ModelAliases::default(),
         }
     }
@@ -436,6 +443,11 @@ impl PriceTable {
     /// Entries taken from the pricing file.
     pub fn file_entries_loaded(&self) -> usize {
         self.file_loaded
+    }
+
+    /// The pricing file's format as detected: `litellm`, `genai-prices`, or `none` without a file.
+    pub fn file_format(&self) -> &'static str {
+        self.file_format
     }
 
     /// Pricing-file entries without per-token prices (image, audio, per-second models, `sample_spec`, bad values).

@@ -151,6 +151,8 @@ fn models_the_table_cannot_bill_are_counted_not_guessed() {
         )
     };
     assert_eq!(loaded_skipped(&genai_processor(false)), (346, 0));
+    let stats: Value = serde_json::from_str(&genai_processor(false).stats_json()).unwrap();
+    assert_eq!(stats["pricing_file_format"], "genai-prices");
     // A per-request fee (Perplexity's) cannot ride on a token price, nor can audio-only rates: skipped, unpriced.
     let dir = std::env::temp_dir().join(format!("l9-genai-skip-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
