@@ -179,13 +179,12 @@ func TestValidateOtherErrors(t *testing.T) {
 }
 
 func TestCoreJSON(t *testing.T) {
-	t.Run("defaults omit alias lists so the core keeps its own", func(t *testing.T) {
+	t.Run("the defaults are the core's: nothing to send", func(t *testing.T) {
 		got, err := createDefaultConfig().(*Config).coreJSON()
 		require.NoError(t, err)
-		assert.JSONEq(t, `{"use_default_pricing":true,"max_conversations":100000,"conversation_ttl_seconds":86400,
-			"max_traces":50000,"trace_ttl_seconds":300,"max_remembered_spans":1000000,"max_state_mib":256}`, string(got))
+		assert.JSONEq(t, `{}`, string(got))
 	})
-	t.Run("every key", func(t *testing.T) {
+	t.Run("the keys set", func(t *testing.T) {
 		cfg := createDefaultConfig().(*Config)
 		cfg.Pricing = map[string]ModelPrice{"m": {"input": 2.5, "output": 10, "cache_read": 1.25}}
 		cfg.PricingFile = "/prices.json"
@@ -210,13 +209,9 @@ func TestCoreJSON(t *testing.T) {
 			"workflow_id_keys":         []any{"w"},
 			"workflow_type_keys":       []any{"t"},
 			"propagate_keys":           []any{"custom.tenant"},
-			"max_conversations":        100000.0,
 			"conversation_ttl_seconds": 5400.0,
-			"max_traces":               50000.0,
 			"trace_ttl_seconds":        1.5,
-			"max_remembered_spans":     1000000.0,
-			"max_state_mib":            256.0,
-		}, m)
+		}, m, "only the keys set to something other than the core's default")
 	})
 }
 

@@ -1,6 +1,9 @@
 package last9genaiprocessor
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"reflect"
+)
 
 // coreConfig is the JSON document the Rust core accepts (last9_genai_processor_new). The core rejects unknown keys,
 // so this struct holds exactly its keys. Omitted keys mean the core's default: the alias lists are omitted when
@@ -24,7 +27,9 @@ type coreConfig struct {
 	ConversationIDsOnly    bool                  `json:"conversation_ids_only,omitempty"`
 }
 
-// coreJSON renders the collector configuration as the core's JSON configuration.
+// coreJSON renders the collector configuration as the core's JSON configuration, with only the keys whose value is
+// not the core's own default: the defaults stay the core's alone (createDefaultConfig shows them, from the core).
+
 func (cfg *Config) coreJSON() ([]byte, error) {
 	cc := coreConfig{
 		PricingFile:            cfg.PricingFile,
@@ -46,5 +51,29 @@ func (cfg *Config) coreJSON() ([]byte, error) {
 	if len(cfg.Pricing) > 0 {
 		cc.Pricing = cfg.Pricing
 	}
-	return json.Marshal(cc)
+	all, err := asObject(cc)
+	if err != nil {
+		return nil, err
+	}
+	createDefaultConfig() // loads the core's defaults once
+	defaults, err := asObject(coreDefaultValue)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range defaults {
+		if reflect.DeepEqual(all[k], v) {
+			delete(all, k)
+		}
+	}
+	return json.Marshal(all)
+}
+
+// asObject is v as the JSON object the core reads, keyed as the core names its keys.
+func asObject(v coreConfig) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	return m, json.Unmarshal(b, &m)
 }
