@@ -3,9 +3,10 @@ package last9genaiprocessor
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,7 +110,7 @@ func (cfg *Config) Validate() error {
 	}
 
 	// YAML allows .nan and .inf, which JSON cannot carry to the core: the one price rule checked here.
-	for _, model := range sortedKeys(cfg.Pricing) {
+	for _, model := range slices.Sorted(maps.Keys(cfg.Pricing)) {
 		for _, path := range nonFinite(cfg.Pricing[model], "pricing::"+model) {
 			bad(path, "must be a finite number")
 		}
@@ -203,19 +204,10 @@ func (cfg *Config) checkWithCore() error {
 	return nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // nonFinite lists the paths of NaN and infinite numbers in a price (tiers included).
 func nonFinite(p map[string]any, at string) []string {
 	var out []string
-	for _, k := range sortedKeys(p) {
+	for _, k := range slices.Sorted(maps.Keys(p)) {
 		switch v := p[k].(type) {
 		case float64:
 			if math.IsNaN(v) || math.IsInf(v, 0) {

@@ -3,6 +3,8 @@ package last9genaiprocessor
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -95,7 +97,7 @@ func registerCoreStats(tb *metadata.TelemetryBuilder, core enricher, hold *holdB
 			if err != nil {
 				return nil
 			}
-			for _, m := range sortedKeys(s.UnpricedModels) {
+			for _, m := range slices.Sorted(maps.Keys(s.UnpricedModels)) {
 				o.Observe(s.UnpricedModels[m], metric.WithAttributes(append(attrs.ToSlice(), attribute.String("model", m))...))
 			}
 			return nil

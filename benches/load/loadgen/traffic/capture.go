@@ -10,8 +10,10 @@ package traffic
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -162,7 +164,7 @@ func loadCapture(path string) (*CapFile, error) {
 		if err := putAttributes(t.span.Attributes(), s.Attributes); err != nil {
 			return nil, fmt.Errorf("span %s: %w", s.Name, err)
 		}
-		for _, k := range sortedKeys(s.Attributes) {
+		for _, k := range slices.Sorted(maps.Keys(s.Attributes)) {
 			if !ConversationKeys[k] {
 				continue
 			}
@@ -224,15 +226,6 @@ func internScope(f *CapFile, index map[string]int, name, version string) int {
 	index[key] = len(f.scopes)
 	f.scopes = append(f.scopes, s)
 	return len(f.scopes) - 1
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func parseKind(k string) ptrace.SpanKind {
@@ -300,7 +293,7 @@ func addEvent(events ptrace.SpanEventSlice, raw json.RawMessage, spanStart int64
 
 func putAttributes(m pcommon.Map, attrs map[string]jsonValue) error {
 	m.EnsureCapacity(len(attrs))
-	for _, k := range sortedKeys(attrs) {
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
 		if err := putValue(m.PutEmpty(k), attrs[k]); err != nil {
 			return fmt.Errorf("attribute %s: %w", k, err)
 		}
